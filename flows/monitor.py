@@ -1,0 +1,234 @@
+"""The Prefect flow: one poll of the sources, from sources.yaml to Slack.
+
+Thin wrappers only: each task calls one plain function of newswatch.pipeline / developments /
+delivery. One task per feed (I/O, concurrent on one shared httpx client) and one task per
+batch for the CPU work, never one per article. The run's artifact shows every source's health,
+the developments found and what was delivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NONE
+from prefect.runtime import flow_run
+
+from newswatch.alerts import DryRunSink, Sink, SlackSink
+from newswatch.config import ConfigError, SourcesConfig, load_sources, parse_sources
+from newswatch.delivery import DeliveryReport, deliver_pending
+from newswatch.developments import AnalysedArticle, GroupingReport, record_articles
+from newswatch.fetch import Fetcher
+from newswatch.health import enqueue_health_notices
+from newswatch.pipeline import PageJob, SourceOutcome, analyse_pages, poll_source, select_sources
+from newswatch.settings import Settings
+from newswatch.store import FeedState, Store
+
+DEFAULT_CHANNEL = "#newswatch"
+
+
+@task(name="poll-feed", task_run_name="poll {source.name}", cache_policy=NONE)
+async def poll_feed(
+    fetcher: Fetcher,
+    store: Store,
+    source: Any,
+    state: FeedState | None,
+    config: SourcesConfig,
+    run_id: str,
+) -> tuple[SourceOutcome, list[PageJob]]:
+    return await poll_source(
+        fetcher, store, source, state, run_id=run_id, schedule_interval=config.schedule.interval
+    )
+
+
+@task(
+    name="extract-and-detect",
+    task_run_name="extract and detect {count} articles",
+    cache_policy=NONE,
+)
+async def extract_and_detect(
+    jobs: list[PageJob], watchlist: frozenset[str] | None, count: int
+) -> list[AnalysedArticle]:
+    return await asyncio.to_thread(analyse_pages, jobs, watchlist)
+
+
+@task(name="group-developments", cache_policy=NONE)
+async def group_developments(
+    store: Store, analysed: list[AnalysedArticle], config: SourcesConfig, channel: str
+) -> GroupingReport:
+    return await asyncio.to_thread(record_articles, store, analysed, config, channel)
+
+
+@task(name="deliver-alerts", cache_policy=NONE)
+async def deliver_alerts(store: Store, sink: Sink) -> DeliveryReport:
+    return await asyncio.to_thread(deliver_pending, store, sink)
+
+
+def load_config(
+    path: Path, data_dir: Path, logger: logging.Logger | logging.LoggerAdapter
+) -> SourcesConfig:
+    """The sources file, or, if it is broken now, the last good copy (said loudly)."""
+    last_good = data_dir / "sources.last-good.yaml"
+    try:
+        config = load_sources(path)
+    except ConfigError as error:
+        if not last_good.exists():
+            raise
+        logger.error(
+            "%s is broken; using the last good copy (%s) until it is fixed:\n%s",
+            path,
+            last_good,
+            error,
+        )
+        return parse_sources(last_good.read_text(encoding="utf-8"), filename=str(last_good))
+    last_good.parent.mkdir(parents=True, exist_ok=True)
+    last_good.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    return config
+
+
+def make_sink(settings: Settings) -> Sink:
+    if settings.slack_bot_token is None:
+        return DryRunSink(settings.dry_run_file)
+    return SlackSink(settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url)
+
+
+def _run_name() -> str:
+    return f"poll-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+
+
+@flow(name="newswatch-poll", flow_run_name=_run_name, log_prints=True)
+async def poll(
+    sources: str | None = None,
+    tags: list[str] | None = None,
+    shard: int | None = None,
+    shards: int = 1,
+) -> dict[str, Any]:
+    """Poll every enabled source once, detect new developments and deliver their alerts."""
+    logger = get_run_logger()
+    settings = Settings()
+    config = load_config(Path(sources) if sources else settings.sources, settings.data_dir, logger)
+    channel = settings.slack_channel or config.alerts.channel or DEFAULT_CHANNEL
+    store = Store(settings.resolved_database_url)
+    run_id = str(flow_run.get_id() or _run_name())
+    chosen = select_sources(config, tags, shard, shards)
+    states = store.feed_states()
+    async with Fetcher() as fetcher:
+        polled = await asyncio.gather(
+            *(
+                poll_feed(fetcher, store, source, states.get(source.name), config, run_id)
+                for source in chosen
+            )
+        )
+    outcomes = [outcome for outcome, _ in polled]
+    jobs = [job for _, source_jobs in polled for job in source_jobs]
+    watchlist = frozenset(config.watchlist) or None
+    analysed = await extract_and_detect(jobs, watchlist, len(jobs)) if jobs else []
+    grouping = await group_developments(store, analysed, config, channel)
+    notices = enqueue_health_notices(
+        store, outcomes, channel=channel, notice_after=config.alerts.source_failure_notice_after
+    )
+    delivery = await deliver_alerts(store, make_sink(settings))
+    for name, error in delivery.blocked_channels.items():
+        logger.error(
+            "Slack refused alerts for %s (%s): they stay pending until this is fixed", name, error
+        )
+    summary = _summary(outcomes, analysed, grouping, delivery, notices)
+    await create_markdown_artifact(
+        key="newswatch-run-report",
+        markdown=_report(summary),
+        description="newswatch: sources, developments and alerts of this run",
+    )
+    logger.info(
+        "run done: %d sources, %d new articles, %d detections, %d alerts sent, %d pending",
+        len(outcomes),
+        len(analysed),
+        len(grouping.detections),
+        len(delivery.sent),
+        delivery.pending,
+    )
+    return summary
+
+
+def _summary(
+    outcomes: list[SourceOutcome],
+    analysed: list[AnalysedArticle],
+    grouping: GroupingReport,
+    delivery: DeliveryReport,
+    notices: list[str],
+) -> dict[str, Any]:
+    return {
+        "sources": [
+            {
+                "name": o.source,
+                "url": o.url,
+                "status": o.status,
+                "items": o.items,
+                "new": o.new,
+                "error": o.error,
+                "warnings": o.warnings,
+                "consecutive_failures": o.consecutive_failures,
+                "last_success_at": o.last_success_at.isoformat() if o.last_success_at else None,
+            }
+            for o in outcomes
+        ],
+        "articles": len(analysed),
+        "fallbacks": sum(1 for a in analysed if a.article.text_from == "feed"),
+        "detections": [list(d) for d in grouping.detections],
+        "developments_new": sorted(set(grouping.new)),
+        "developments_updated": sorted(set(grouping.updated)),
+        "developments_escalated": sorted(set(grouping.escalated)),
+        "alerts_sent": len(delivery.sent),
+        "alerts_pending": delivery.pending,
+        "alert_errors": delivery.errors,
+        "blocked_channels": delivery.blocked_channels,
+        "notices": notices,
+    }
+
+
+def _cell(value: Any) -> str:
+    return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")[:300]
+
+
+def _report(summary: dict[str, Any]) -> str:
+    lines = [
+        "# newswatch run",
+        "",
+        f"**{summary['articles']}** new articles ({summary['fallbacks']} read from feed text), "
+        f"**{len(summary['detections'])}** detections, developments: "
+        f"**{len(summary['developments_new'])}** new, **{len(summary['developments_updated'])}** "
+        f"updated, **{len(summary['developments_escalated'])}** escalated. "
+        f"Alerts: **{summary['alerts_sent']}** sent, **{summary['alerts_pending']}** pending, "
+        f"**{len(summary['alert_errors'])}** failed this run.",
+        "",
+    ]
+    if summary["blocked_channels"]:
+        lines += ["## Slack refuses these channels (alerts kept pending)", ""]
+        lines += [f"- `{c}`: **{e}**" for c, e in summary["blocked_channels"].items()] + [""]
+    lines += [
+        "## Sources",
+        "",
+        "| source | status | items | new | failures in a row | last success | error / warnings |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for s in summary["sources"]:
+        problems = "; ".join(filter(None, [s["error"], *s["warnings"]]))
+        lines.append(
+            f"| {_cell(s['name'])} | {s['status']} | {s['items']} | {s['new']} | "
+            f"{s['consecutive_failures']} | {_cell(s['last_success_at'])} | {_cell(problems)} |"
+        )
+    if summary["detections"]:
+        lines += ["", "## Detections", "", "| source | type | article |", "|---|---|---|"]
+        lines += [
+            f"| {_cell(src)} | {typ} | {_cell(title)} |"
+            for src, typ, title in summary["detections"]
+        ]
+    if summary["alert_errors"]:
+        lines += ["", "## Alert errors", ""] + [f"- {_cell(e)}" for e in summary["alert_errors"]]
+    if summary["notices"]:
+        lines += ["", "## Source notices", ""] + [f"- {_cell(n)}" for n in summary["notices"]]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,251 @@
+"""Outbox delivery: pending alert rows -> a Sink (Slack or dry run), each exactly once.
+
+Exactly once, through any crash, rests on three things:
+1. an alert is leased by a conditional UPDATE (pending -> sending) before the Slack call, so two
+   senders never hold the same alert;
+2. it is marked sent only on Slack's ok;
+3. an alert that was attempted before (a crash after the call, a 5xx, a timeout: Slack may have
+   posted it) is first looked up in the channel by the outbox id carried in the message's
+   metadata, and only re-posted if Slack does not have it.
+Order holds per development: an alert waits until every earlier alert of its development is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select, update
+
+from newswatch.alerts import AUTH_ERRORS, Posted, Sink, SinkError
+from newswatch.developments import ESCALATION_PLACEHOLDER
+from newswatch.store import ALERT_LEASE, AlertRow, Store, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DeliveryReport:
+    sent: list[int] = field(default_factory=list)
+    pending: int = 0
+    errors: list[str] = field(default_factory=list)
+    blocked_channels: dict[str, str] = field(default_factory=dict)  # channel -> permanent error
+
+    @property
+    def failed(self) -> int:
+        return len(self.errors)
+
+
+def deliver_pending(
+    store: Store,
+    sink: Sink,
+    *,
+    attempts_per_run: int = 3,
+    backoff: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> DeliveryReport:
+    report = DeliveryReport()
+    auth_error: str | None = None
+    waiting_developments: set[int] = set()
+    for alert_id, development_id, channel in _due_alerts(store):
+        if auth_error or channel in report.blocked_channels:
+            continue
+        if development_id is not None and development_id in waiting_developments:
+            continue  # an earlier alert of this development is not sent yet: keep the order
+        alert = _lease(store, alert_id)
+        if alert is None:
+            continue  # another sender holds it, or it was sent meanwhile
+        sent = False
+        for attempt in range(attempts_per_run):
+            try:
+                _send(store, sink, alert)
+                sent = True
+                break
+            except _NotReady:
+                break
+            except SinkError as error:
+                _record_error(store, alert, error.code)
+                if error.permanent:
+                    report.blocked_channels[channel] = error.code
+                    if error.code in AUTH_ERRORS:
+                        auth_error = error.code
+                    log.error(
+                        "Slack refuses alerts for %s: %s; alerts stay pending until fixed",
+                        channel,
+                        error.code,
+                    )
+                    break
+                log.warning(
+                    "alert %s to %s failed (%s), attempt %d",
+                    alert.id,
+                    channel,
+                    error.code,
+                    attempt + 1,
+                )
+                if attempt + 1 < attempts_per_run:
+                    sleep(backoff * 2**attempt)
+        if sent:
+            report.sent.append(alert.id)
+        else:
+            _release(store, alert.id)
+            if development_id is not None:
+                waiting_developments.add(development_id)
+            if alert.last_error and not alert.last_error.startswith("waiting"):
+                report.errors.append(f"alert {alert.id} ({channel}): {alert.last_error}")
+    with store.session() as s:
+        report.pending = len(s.scalars(select(AlertRow.id).where(AlertRow.status != "sent")).all())
+    return report
+
+
+class _NotReady(Exception):
+    """The alert needs a parent message that is not posted yet."""
+
+
+def _due_alerts(store: Store) -> list[tuple[int, int | None, str]]:
+    now = utcnow()
+    with store.session() as s:
+        return [
+            tuple(row)  # type: ignore[misc]
+            for row in s.execute(
+                select(AlertRow.id, AlertRow.development_id, AlertRow.channel)
+                .where(
+                    or_(
+                        AlertRow.status == "pending",
+                        (AlertRow.status == "sending") & (AlertRow.lease_until < now),
+                    )
+                )
+                .order_by(AlertRow.id)
+            ).all()
+        ]
+
+
+def _lease(store: Store, alert_id: int) -> AlertRow | None:
+    now = utcnow()
+    with store.session() as s:
+        leased = s.execute(
+            update(AlertRow)
+            .where(AlertRow.id == alert_id)
+            .where(
+                or_(
+                    AlertRow.status == "pending",
+                    (AlertRow.status == "sending") & (AlertRow.lease_until < now),
+                )
+            )
+            .values(status="sending", lease_until=now + ALERT_LEASE)
+        ).rowcount
+        if leased != 1:
+            return None
+        return s.get(AlertRow, alert_id)
+
+
+def _release(store: Store, alert_id: int) -> None:
+    with store.session() as s:
+        s.execute(
+            update(AlertRow)
+            .where(AlertRow.id == alert_id, AlertRow.status == "sending")
+            .values(status="pending", lease_until=None)
+        )
+
+
+def _record_error(store: Store, alert: AlertRow, code: str) -> None:
+    alert.last_error = code
+    with store.session() as s:
+        s.execute(
+            update(AlertRow)
+            .where(AlertRow.id == alert.id)
+            .values(last_error=code, attempts=AlertRow.attempts + 1)
+        )
+
+
+def _parent(store: Store, alert_id: int | None) -> AlertRow | None:
+    if alert_id is None:
+        return None
+    with store.session() as s:
+        parent = s.get(AlertRow, alert_id)
+    if parent is None or parent.status != "sent":
+        raise _NotReady()
+    return parent
+
+
+def _send(store: Store, sink: Sink, alert: AlertRow) -> None:
+    if alert.kind == "update":
+        parent = _parent(store, alert.update_alert_id)
+        assert parent is not None and parent.slack_channel_id and parent.slack_ts
+        sink.update(parent.slack_channel_id, parent.slack_ts, _payload(store, sink, alert))
+        _mark_sent(store, alert, Posted(parent.slack_channel_id, parent.slack_ts))
+        return
+    thread = _parent(store, alert.thread_alert_id)
+    thread_ts = thread.slack_ts if thread else None
+    if alert.attempted_at is not None:
+        # A previous attempt may have reached Slack (crash, 5xx, timeout): ask before re-posting.
+        posted = sink.find_posted(
+            alert.channel, alert.id, since=alert.attempted_at, thread_ts=thread_ts
+        )
+        if posted is not None:
+            log.info(
+                "alert %s was already posted (found by its metadata); not posting again", alert.id
+            )
+            _mark_sent(store, alert, posted)
+            return
+    if alert.attempted_at is None:
+        _mark_attempted(store, alert)  # the first attempt's time bounds the history search
+    posted = sink.post(
+        alert.channel, _payload(store, sink, alert), alert_id=alert.id, thread_ts=thread_ts
+    )
+    _mark_sent(store, alert, posted)
+
+
+def _payload(store: Store, sink: Sink, alert: AlertRow) -> dict[str, Any]:
+    payload = {"text": alert.payload["text"], "blocks": alert.payload["blocks"]}
+    earlier_id = alert.payload.get("escalates_alert_id")
+    if earlier_id is None:
+        return payload
+    with store.session() as s:
+        earlier = s.get(AlertRow, earlier_id)
+    link = None
+    if earlier is not None and earlier.slack_ts and earlier.slack_channel_id:
+        link = sink.permalink(earlier.slack_channel_id, earlier.slack_ts)
+    replacement = f"<{link}|earlier alert>" if link else f"earlier alert of {_when(earlier)}"
+    return _replace_in(payload, ESCALATION_PLACEHOLDER, replacement)
+
+
+def _when(alert: AlertRow | None) -> str:
+    return alert.created_at.strftime("%Y-%m-%d %H:%M UTC") if alert else "an earlier run"
+
+
+def _replace_in(value: Any, old: str, new: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(old, new)
+    if isinstance(value, list):
+        return [_replace_in(v, old, new) for v in value]
+    if isinstance(value, dict):
+        return {k: _replace_in(v, old, new) for k, v in value.items()}
+    return value
+
+
+def _mark_attempted(store: Store, alert: AlertRow) -> None:
+    now = utcnow()
+    alert.attempted_at = now
+    with store.session() as s:
+        s.execute(update(AlertRow).where(AlertRow.id == alert.id).values(attempted_at=now))
+
+
+def _mark_sent(store: Store, alert: AlertRow, posted: Posted) -> None:
+    now: datetime = utcnow()
+    with store.session() as s:
+        s.execute(
+            update(AlertRow)
+            .where(AlertRow.id == alert.id)
+            .values(
+                status="sent",
+                sent_at=now,
+                slack_channel_id=posted.channel_id,
+                slack_ts=posted.ts,
+                lease_until=None,
+                last_error=None,
+            )
+        )

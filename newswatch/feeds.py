@@ -1,0 +1,171 @@
+"""Parse stage: fetched feed bytes -> normalised `FeedItem`s.
+
+feedparser does the format work (RSS 0.9x/1.0/2.0, Atom, encodings, dates, relative links).
+This module only decides what identifies an item, which URL is canonical, and what counts as a
+feed at all. A not-well-formed feed (feedparser's "bozo") still yields whatever entries it has.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import feedparser
+
+from newswatch.models import FeedItem
+
+# Query parameters that only track the reader; dropping them makes syndicated copies of a link
+# compare equal. Matched case-insensitively, by exact name or prefix.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "ref_src",
+        "cmpid",
+        "ocid",
+        "_ga",
+        "ito",
+        "rss",
+        "at_medium",
+        "at_campaign",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "at_", "ns_")
+
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"[ \t\r\f\v]+")
+
+
+class FeedParseError(Exception):
+    """The bytes are not a feed at all (HTML page, empty body, garbage)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    title: str
+    items: tuple[FeedItem, ...]
+    warning: str | None = None  # set when the feed was not well-formed but still had entries
+
+
+def canonical_url(url: str, base: str | None = None) -> str | None:
+    """Absolute http(s) URL without fragment and tracking parameters, or None."""
+    url = (url or "").strip()
+    if not url:
+        return None
+    if base:
+        url = urljoin(base, url)
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
+    ]
+    netloc = parts.netloc.lower()
+    path = parts.path or "/"
+    return urlunsplit((parts.scheme.lower(), netloc, path, urlencode(query), ""))
+
+
+def html_to_text(fragment: str) -> str:
+    """Feed summaries often carry HTML; newswatch reads them as plain text."""
+    text = re.sub(r"(?i)<\s*(br|/p|/div|/li|/h\d)\b[^>]*>", "\n", fragment or "")
+    text = html.unescape(_TAG.sub(" ", text))
+    lines = (_SPACE.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def parse_feed(
+    content: bytes,
+    *,
+    source: str,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+) -> ParsedFeed:
+    """Parse feed bytes fetched from `url`. Raises FeedParseError if there is no feed in them."""
+    if not content.strip():
+        raise FeedParseError("empty response body")
+    response_headers = {k.lower(): v for k, v in (headers or {}).items()}
+    # feedparser resolves relative links against Content-Location: the URL the bytes came from.
+    response_headers["content-location"] = url
+    parsed = feedparser.parse(
+        content,
+        response_headers=response_headers,
+        sanitize_html=True,
+        resolve_relative_uris=True,
+    )
+    parsed_version = parsed.get("version") or ""
+    if not parsed.entries and not parsed_version:
+        cause = parsed.get("bozo_exception")
+        looks_html = content.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html"))
+        reason = "HTML page, not a feed" if looks_html else f"not a feed ({cause or 'no entries'})"
+        raise FeedParseError(reason)
+    warning = None
+    if parsed.get("bozo"):
+        warning = f"feed is not well-formed ({parsed.get('bozo_exception')}); used what parsed"
+    items: list[FeedItem] = []
+    seen: set[str] = set()
+    for entry in parsed.entries:
+        item = _item_from_entry(entry, source=source, feed_url=url)
+        if item is None or item.item_id in seen:
+            continue  # duplicate guids within one feed: the first wins
+        seen.add(item.item_id)
+        items.append(item)
+    return ParsedFeed(
+        title=html_to_text(parsed.feed.get("title", "")), items=tuple(items), warning=warning
+    )
+
+
+def _item_from_entry(entry: Mapping, *, source: str, feed_url: str) -> FeedItem | None:
+    link = canonical_url(entry.get("link") or "", base=feed_url)
+    title = html_to_text(entry.get("title", ""))
+    summary = _entry_text(entry)
+    if not (link or title or summary):
+        return None
+    guid = (entry.get("id") or "").strip()
+    if guid:
+        item_id = guid
+    elif link:
+        item_id = link
+    else:
+        # No guid and no link: the content is all that identifies it.
+        item_id = "sha1:" + hashlib.sha1(f"{title}\n{summary}".encode()).hexdigest()
+    return FeedItem(
+        source=source,
+        item_id=item_id[:500],
+        url=link,
+        title=title,
+        summary=summary,
+        published=_entry_date(entry),
+    )
+
+
+def _entry_text(entry: Mapping) -> str:
+    """The longest of the entry's content blocks and its summary, as plain text."""
+    candidates = [c.get("value", "") for c in entry.get("content", []) or []]
+    candidates.append(entry.get("summary", ""))
+    texts = [html_to_text(c) for c in candidates if c]
+    return max(texts, key=len, default="")
+
+
+def _entry_date(entry: Mapping) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            try:
+                return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+            except (OverflowError, ValueError, TypeError):
+                continue
+    return None

@@ -1,0 +1,58 @@
+"""Source health notices: tell Slack once when a source keeps failing, and once when it recovers.
+
+The per-run status of every source is in the run's artifact; Slack hears only about the two
+transitions, so a feed that is down for a week costs one message, not a thousand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from newswatch.alerts import escape, render_notice
+from newswatch.pipeline import SourceOutcome
+from newswatch.store import AlertRow, FeedState, Store, utcnow
+
+
+def enqueue_health_notices(
+    store: Store, outcomes: Iterable[SourceOutcome], *, notice_after: int, channel: str
+) -> list[str]:
+    """Write outbox rows for sources that crossed a threshold; returns what was announced."""
+    announced: list[str] = []
+    with store.session() as s:
+        for outcome in outcomes:
+            state = s.get(FeedState, outcome.source)
+            if state is None or outcome.status == "skipped":
+                continue
+            if state.consecutive_failures >= notice_after and not state.failure_notice_sent:
+                since = (
+                    state.failing_since.strftime("%Y-%m-%d %H:%M UTC")
+                    if state.failing_since
+                    else "?"
+                )
+                text = (
+                    f":warning: Source *{escape(state.source)}* has failed {state.consecutive_failures} "
+                    f"polls in a row (since {since}). Last error: {escape(state.last_error or '?')}"
+                )
+                key = f"health:{state.source}:down:{since}"
+                state.failure_notice_sent = True
+            elif state.consecutive_failures == 0 and state.failure_notice_sent:
+                text = f":white_check_mark: Source *{escape(state.source)}* is working again."
+                key = f"health:{state.source}:up:{utcnow().isoformat()}"
+                state.failure_notice_sent = False
+            else:
+                continue
+            if s.scalars(select(AlertRow.id).where(AlertRow.dedupe_key == key)).first() is None:
+                s.add(
+                    AlertRow(
+                        dedupe_key=key,
+                        kind="notice",
+                        channel=channel,
+                        payload=render_notice(text),
+                        status="pending",
+                        created_at=utcnow(),
+                    )
+                )
+            announced.append(text)
+    return announced

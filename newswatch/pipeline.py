@@ -1,0 +1,270 @@
+"""One poll of the sources, as plain functions the Prefect flow (flows/monitor.py) calls.
+
+`poll_source` is the I/O half for one feed (fetch, parse, claim new items, fetch their pages,
+keep the feed's health); `analyse_pages` is the CPU half (extract + detect) spread over the
+machine's cores in worker processes, one batch per run, never one task per article.
+A fault in one source is caught here, recorded against that source with its URL, and never
+reaches the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import zlib
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from multiprocessing import get_context
+
+from newswatch.config import Source, SourcesConfig
+from newswatch.developments import AnalysedArticle
+from newswatch.extract import extract_article
+from newswatch.feeds import FeedParseError, parse_feed
+from newswatch.fetch import Fetcher, FetchError
+from newswatch.models import FeedItem
+from newswatch.netguard import make_guard
+from newswatch.store import FeedState, Store, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_ITEMS_PER_FEED = 100  # newest first; a feed that suddenly lists 10,000 entries is capped
+MAX_BACKOFF = timedelta(hours=6)
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+PARALLEL_THRESHOLD = 8  # fewer pages than this are analysed in-process (a worker costs ~1 s)
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """A claimed item and what was fetched for it, ready for extraction and detection."""
+
+    item_key: str
+    item: FeedItem
+    page: bytes | None
+    content_type: str
+    fetch_problem: str | None
+    language: str | None
+    source_tags: tuple[str, ...]
+
+
+@dataclass
+class SourceOutcome:
+    source: str
+    url: str
+    status: str  # ok | not_modified | skipped | error
+    items: int = 0
+    new: int = 0
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    consecutive_failures: int = 0
+    last_success_at: datetime | None = None
+    next_poll_at: datetime | None = None
+
+
+def item_key(item: FeedItem) -> str:
+    """One key per story: its canonical URL, else the source's own guid."""
+    return item.url or f"{item.source}:{item.item_id}"
+
+
+def backoff_after(failures: int, interval: timedelta) -> timedelta:
+    """Extra wait before polling a failing source again: none after the first failure, then
+    1, 3, 7, … intervals (capped), so a dead feed costs little and a flaky one recovers fast."""
+    return min(interval * (2 ** min(failures - 1, 10) - 1), MAX_BACKOFF)
+
+
+async def poll_source(
+    fetcher: Fetcher,
+    store: Store,
+    source: Source,
+    state: FeedState | None,
+    *,
+    run_id: str,
+    schedule_interval: timedelta,
+    now: datetime | None = None,
+) -> tuple[SourceOutcome, list[PageJob]]:
+    now = now or utcnow()
+    state = state or FeedState(
+        source=source.name, url=source.url, consecutive_failures=0, failure_notice_sent=False
+    )
+    if state.url != source.url:  # the user pointed the source elsewhere: forget validators
+        state.url, state.etag, state.last_modified = source.url, None, None
+    outcome = SourceOutcome(
+        source=source.name,
+        url=source.url,
+        status="ok",
+        consecutive_failures=state.consecutive_failures,
+        last_success_at=state.last_success_at,
+    )
+    if state.next_poll_at and state.next_poll_at > now:
+        outcome.status = "skipped"
+        outcome.next_poll_at = state.next_poll_at
+        return outcome, []
+    state.last_polled_at = now
+    try:
+        jobs = await _poll(fetcher, store, source, state, outcome, run_id)
+    except (FetchError, FeedParseError) as error:
+        detail = str(error) if isinstance(error, FetchError) else f"{error} ({source.url})"
+        _record_failure(state, outcome, detail, now, source.interval or schedule_interval)
+        log.warning("source %r failed: %s", source.name, detail)
+        store.save_feed_state(state)
+        return outcome, []
+    except Exception as error:  # a bug or an unforeseen input must still stay in its source
+        detail = f"unexpected {type(error).__name__}: {error} ({source.url})"
+        log.exception("source %r failed unexpectedly", source.name)
+        _record_failure(state, outcome, detail, now, source.interval or schedule_interval)
+        store.save_feed_state(state)
+        return outcome, []
+    state.consecutive_failures = 0
+    state.failing_since = None
+    state.last_success_at = now
+    state.next_poll_at = now + source.interval if source.interval else None
+    outcome.consecutive_failures = 0
+    outcome.last_success_at = now
+    store.save_feed_state(state)
+    log.info(
+        "source %r: %s, %d items, %d new", source.name, outcome.status, outcome.items, outcome.new
+    )
+    return outcome, jobs
+
+
+def _record_failure(
+    state: FeedState, outcome: SourceOutcome, detail: str, now: datetime, interval: timedelta
+) -> None:
+    state.consecutive_failures = (state.consecutive_failures or 0) + 1
+    state.failing_since = state.failing_since or now
+    state.last_error, state.last_error_at = detail, now
+    state.next_poll_at = now + backoff_after(state.consecutive_failures, interval)
+    outcome.status = "error"
+    outcome.error = detail
+    outcome.consecutive_failures = state.consecutive_failures
+    outcome.next_poll_at = state.next_poll_at
+
+
+async def _poll(
+    fetcher: Fetcher,
+    store: Store,
+    source: Source,
+    state: FeedState,
+    outcome: SourceOutcome,
+    run_id: str,
+) -> list[PageJob]:
+    response = await fetcher.get(
+        source.url,
+        headers=source.headers,
+        etag=state.etag,
+        last_modified=state.last_modified,
+        accept=FEED_ACCEPT,
+    )
+    if response.not_modified:
+        outcome.status = "not_modified"
+        return []
+    state.etag, state.last_modified = response.etag, response.last_modified
+    parsed = parse_feed(
+        response.content, source=source.name, url=response.url, headers=response.headers
+    )
+    if parsed.warning:
+        outcome.warnings.append(parsed.warning)
+        log.warning("source %r: %s", source.name, parsed.warning)
+    items = sorted(
+        parsed.items, key=lambda i: i.published.timestamp() if i.published else 0, reverse=True
+    )[:MAX_ITEMS_PER_FEED]
+    outcome.items = len(parsed.items)
+    keyed = {item_key(item): item for item in items}
+    claimed = store.claim_items(
+        source.name,
+        [
+            (key, {"url": item.url, "title": item.title[:1000], "published_at": item.published})
+            for key, item in keyed.items()
+        ],
+        run_id,
+    )
+    outcome.new = len(claimed)
+    new_items = [(key, item) for key, item in keyed.items() if key in claimed]
+    guard = make_guard({source.host, *source.allow_hosts})
+
+    async def fetch_page(key: str, item: FeedItem) -> PageJob:
+        page, content_type, problem = None, "", None
+        if not source.fetch_articles:
+            problem = "fetch_articles is off for this source"
+        elif item.url is None:
+            problem = "the feed entry has no link"
+        else:
+            try:
+                result = await fetcher.get(
+                    item.url,
+                    headers=source.headers,
+                    guard=guard,
+                    accept="text/html,application/xhtml+xml",
+                )
+                page, content_type = result.content, result.content_type
+            except FetchError as error:
+                problem = f"article not fetched: {error}"
+                outcome.warnings.append(problem)
+        return PageJob(key, item, page, content_type, problem, source.language, source.tags)
+
+    return list(await asyncio.gather(*(fetch_page(k, i) for k, i in new_items)))
+
+
+def analyse_page(job: PageJob, watchlist: frozenset[str] | None = None) -> AnalysedArticle:
+    """Extract and detect one page. Pure CPU: runs in a worker process."""
+    import detectors  # imported here so worker processes load the rules once, lazily
+
+    article = extract_article(
+        job.item,
+        job.page,
+        content_type=job.content_type,
+        fetch_problem=job.fetch_problem,
+        language=job.language,
+    )
+    published = job.item.published.date() if job.item.published else None
+    found = detectors.detect(
+        article.text,
+        title=article.title,
+        lang=article.lang,
+        published=published,
+        watchlist=watchlist,
+    )
+    if article.lang is None and found:
+        article = replace(article, lang=found[0].lang)
+    return AnalysedArticle(job.item_key, article, tuple(found), job.source_tags)
+
+
+def _analyse_safely(job: PageJob, watchlist: frozenset[str] | None) -> AnalysedArticle:
+    try:
+        return analyse_page(job, watchlist)
+    except Exception as error:  # one hostile page must not sink the batch
+        log.exception("analysis failed for %s", job.item.url)
+        fallback = extract_article(job.item, None, fetch_problem=f"analysis failed: {error!r}")
+        return AnalysedArticle(job.item_key, fallback, (), job.source_tags)
+
+
+def analyse_pages(
+    jobs: Sequence[PageJob], watchlist: frozenset[str] | None = None, workers: int | None = None
+) -> list[AnalysedArticle]:
+    if not jobs:
+        return []
+    workers = workers or os.cpu_count() or 1
+    if len(jobs) < PARALLEL_THRESHOLD or workers == 1:
+        return [_analyse_safely(job, watchlist) for job in jobs]
+    # spawn, not fork: the parent runs threads (Prefect, httpx) that fork would copy mid-state.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        chunk = max(1, len(jobs) // (workers * 4))
+        return list(pool.map(_analyse_safely, jobs, [watchlist] * len(jobs), chunksize=chunk))
+
+
+def select_sources(
+    config: SourcesConfig,
+    tags: Sequence[str] | None = None,
+    shard: int | None = None,
+    shards: int = 1,
+) -> list[Source]:
+    """The enabled sources this run polls: optionally only those with one of `tags`, and only
+    shard `shard` of `shards` (by a stable hash of the name) so several runs split the load."""
+    chosen = [s for s in config.enabled_sources if not tags or set(tags) & set(s.tags)]
+    if shard is not None and shards > 1:
+        chosen = [s for s in chosen if zlib.crc32(s.name.encode()) % shards == shard]
+    return chosen

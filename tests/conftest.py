@@ -1,0 +1,69 @@
+"""Shared test set-up: Prefect isolated in a temporary home with telemetry off, newswatch's
+data directory and SQLite store per test, and the loopback servers (sample site, Slack)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Before anything imports prefect: never touch ~/.prefect, never phone home.
+_PREFECT_HOME = tempfile.mkdtemp(prefix="newswatch-prefect-")
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+os.environ["DO_NOT_TRACK"] = "1"
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ.pop("PREFECT_API_URL", None)
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def newswatch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh data directory and SQLite store; no Slack token unless a test sets one."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("NEWSWATCH_DATA_DIR", str(data))
+    monkeypatch.setenv("NEWSWATCH_DATABASE_URL", f"sqlite:///{data / 'newswatch.db'}")
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "NEWSWATCH_SLACK_CHANNEL",
+        "NEWSWATCH_SLACK_API_URL",
+        "NEWSWATCH_SOURCES",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    return data
+
+
+@pytest.fixture
+def sample_site() -> Iterator[SampleSite]:  # noqa: F821
+    from newswatch.demo.site import SampleSite
+
+    with SampleSite() as site:
+        yield site
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandIn]:  # noqa: F821
+    from tests.fixtures.slack_api import SlackStandIn
+
+    with SlackStandIn() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture
+def slack_env(slack, monkeypatch: pytest.MonkeyPatch, newswatch_env: Path):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", slack.state.token)
+    monkeypatch.setenv("NEWSWATCH_SLACK_API_URL", slack.base_url)
+    monkeypatch.setenv("NEWSWATCH_SLACK_CHANNEL", "#newswatch")
+    return slack

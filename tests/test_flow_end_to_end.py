@@ -1,0 +1,61 @@
+"""The whole flow, twice, against the loopback world: sample feeds and pages on 127.0.0.1, the
+Slack stand-in, real SQLite, real Prefect."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
+
+
+def expected_developments(world) -> dict[tuple[str, str], list[dict]]:
+    """(development, type) -> its articles, oldest first, from sample.yaml's labels."""
+    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for article in sorted(world.articles, key=lambda a: a["published"]):
+        for event_type in article["expect"]:
+            groups[(article.get("development", article["slug"]), event_type)].append(article)
+    return groups
+
+
+def test_two_runs_alert_once_per_development_and_then_nothing(
+    sample_site, slack_env, tmp_path: Path
+):
+    from flows.monitor import poll
+
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(sample_site.sources_yaml(), encoding="utf-8")
+    expected = expected_developments(sample_site.world)
+
+    first = asyncio.run(poll(sources=str(sources)))
+
+    state = slack_env.state
+    posts = state.calls_to("chat.postMessage")
+    top_level = [c for c in posts if not c.params.get("thread_ts")]
+    replies = [c for c in posts if c.params.get("thread_ts")]
+    assert len(top_level) == len(expected), [c.params["text"] for c in top_level]
+    assert len(replies) == sum(len(a) - 1 for a in expected.values())
+    assert len(state.calls_to("chat.update")) == len(replies)
+    # Every top-level alert names its type and carries the first report's link.
+    texts = sorted(c.params["text"] for c in top_level)
+    for (development, event_type), articles in expected.items():
+        slug = articles[0]["slug"]
+        assert any(slug in text for text in texts), (development, event_type, texts)
+    from newswatch.alerts import TYPE_TITLES
+
+    wanted_titles = sorted(TYPE_TITLES[t] for _, t in expected)
+    got_titles = sorted(c.params["blocks"][0]["text"]["text"].split(":")[0] for c in top_level)
+    assert got_titles == wanted_titles
+    # Every message carries its outbox id, so a lost response can be checked against Slack.
+    assert all(c.params["metadata"]["event_type"] == "newswatch_alert" for c in posts)
+    assert first["alerts_pending"] == 0
+    assert all(s["status"] == "ok" for s in first["sources"])
+
+    calls_before = len(state.calls)
+    second = asyncio.run(poll(sources=str(sources)))
+    assert len(state.calls) == calls_before, [c.method for c in state.calls[calls_before:]]
+    assert second["articles"] == 0
+    assert {s["status"] for s in second["sources"]} == {"not_modified"}
