@@ -51,8 +51,9 @@ def deliver_pending(
     report = DeliveryReport()
     auth_error: str | None = None
     waiting_developments: set[int] = set()
+    unavailable: set[str] = set()  # channels that kept failing transiently: try next run
     for alert_id, development_id, channel in _due_alerts(store):
-        if auth_error or channel in report.blocked_channels:
+        if auth_error or channel in report.blocked_channels or channel in unavailable:
             continue
         if development_id is not None and development_id in waiting_developments:
             continue  # an earlier alert of this development is not sent yet: keep the order
@@ -88,6 +89,8 @@ def deliver_pending(
                 )
                 if attempt + 1 < attempts_per_run:
                     sleep(backoff * 2**attempt)
+                else:
+                    unavailable.add(channel)
         if sent:
             report.sent.append(alert.id)
         else:

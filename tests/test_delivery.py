@@ -1,0 +1,169 @@
+"""Exactly-once delivery from the outbox, against the loopback Slack: rate limits, 5xx, lost
+responses, an outage, permanent errors, and processes killed mid-delivery."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from newswatch.alerts import SlackSink
+from newswatch.config import parse_sources
+from newswatch.delivery import deliver_pending
+from newswatch.developments import record_articles
+from newswatch.models import EventType
+from newswatch.store import AlertRow, Store, utcnow
+from tests.builders import analysed, claim, detection
+
+REPO = Path(__file__).resolve().parents[1]
+NO_SLEEP = {"sleep": lambda _: None}
+CONFIG = parse_sources('sources:\n  - {name: A, url: "https://a.example/rss"}\n')
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+def three_developments(store: Store) -> None:
+    """Three developments; the first reported twice (a reply and a count update follow it)."""
+    entries = [
+        analysed("boycott-1", detection(), source="A"),
+        analysed("boycott-2", detection(), source="B"),
+        analysed(
+            "arms", detection(EventType.ARMS_TRANSFER, actors=("Belarus",), target="Azerbaijan")
+        ),
+        analysed(
+            "ties", detection(EventType.DIPLOMATIC_RUPTURE, actors=("Armenia",), target="Belarus")
+        ),
+    ]
+    claim(store, *entries)
+    record_articles(store, entries, CONFIG, "#newswatch")
+
+
+def posts_per_alert(slack) -> Counter:
+    return Counter(m.metadata["event_payload"]["alert_id"] for m in slack.state.messages)
+
+
+def all_sent(store: Store) -> bool:
+    with store.session() as s:
+        return {a.status for a in s.scalars(select(AlertRow))} == {"sent"}
+
+
+def test_rate_limits_server_errors_and_a_lost_response_still_deliver_each_alert_once(db_url, slack):
+    store = Store(db_url)
+    three_developments(store)
+    slack.fail("chat.postMessage", ("429", 1), ("http", 500), ("post_then_500",), ("http", 503))
+    sink = SlackSink(slack.state.token, base_url=slack.base_url)
+
+    first = deliver_pending(store, sink, **NO_SLEEP)
+    second = deliver_pending(store, sink, **NO_SLEEP)
+
+    assert all_sent(store), (first, second)
+    counts = posts_per_alert(slack)
+    assert set(counts.values()) == {1} and len(counts) == 4  # 3 top-level + 1 reply, none twice
+    statuses = [c.status for c in slack.state.calls_to("chat.postMessage")]
+    assert statuses[:3] == [429, 500, 500]  # slack-sdk retried the 429 itself, after Retry-After
+    assert statuses.count(200) == 3  # the 4th message was stored by Slack despite its 500
+    assert slack.state.calls_to("conversations.history"), (
+        "a lost response must be checked, not re-posted"
+    )
+
+
+def test_an_outage_keeps_alerts_pending_and_the_next_run_delivers_them_once(db_url, slack):
+    store = Store(db_url)
+    three_developments(store)
+    slack.fail("chat.postMessage", *[("http", 503)] * 100)
+    sink = SlackSink(slack.state.token, base_url=slack.base_url)
+
+    during = deliver_pending(store, sink, **NO_SLEEP)
+    assert during.sent == [] and during.pending == 5
+    # Transient failures stop the run's attempts on that channel: a dead Slack costs 3 calls.
+    assert len(slack.state.calls_to("chat.postMessage")) == 3
+
+    slack.state.failures.clear()
+    after = deliver_pending(store, sink, **NO_SLEEP)
+    assert after.pending == 0 and all_sent(store)
+    assert set(posts_per_alert(slack).values()) == {1}
+
+
+def test_permanent_errors_stop_the_channel_and_keep_alerts_pending_until_fixed(db_url, slack):
+    store = Store(db_url)
+    three_developments(store)
+    del slack.state.channels["C0NEWS0001"]
+    sink = SlackSink(slack.state.token, base_url=slack.base_url)
+
+    broken = deliver_pending(store, sink, **NO_SLEEP)
+    assert broken.blocked_channels == {"#newswatch": "channel_not_found"}
+    assert len(slack.state.calls_to("chat.postMessage")) == 1  # no retry storm
+    assert broken.pending == 5
+
+    slack.state.channels["C0NEWS0001"] = "newswatch"
+    fixed = deliver_pending(store, sink, **NO_SLEEP)
+    assert fixed.pending == 0 and set(posts_per_alert(slack).values()) == {1}
+
+
+def test_invalid_token_blocks_every_channel(db_url, slack):
+    store = Store(db_url)
+    three_developments(store)
+    report = deliver_pending(store, SlackSink("xoxb-wrong", base_url=slack.base_url), **NO_SLEEP)
+    assert report.blocked_channels == {"#newswatch": "invalid_auth"} and report.pending == 5
+    assert len(slack.state.calls) == 1
+
+
+@pytest.mark.parametrize("crash_point", ["before_post", "after_post"])
+def test_a_process_killed_mid_delivery_delivers_once_after_restart(db_url, slack, crash_point):
+    store = Store(db_url)
+    three_developments(store)
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.fixtures.crash_delivery",
+            db_url,
+            slack.base_url,
+            slack.state.token,
+            crash_point,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert child.returncode == 9, child.stderr
+    assert len(slack.state.messages) == (1 if crash_point == "after_post" else 0)
+    with store.session() as s:
+        crashed = s.scalars(select(AlertRow).where(AlertRow.status == "sending")).one()
+    # A restarted sender waits out the dead one's lease; pretend that time has passed.
+    with store.session() as s:
+        s.execute(
+            update(AlertRow)
+            .where(AlertRow.id == crashed.id)
+            .values(lease_until=utcnow() - timedelta(seconds=1))
+        )
+
+    report = deliver_pending(
+        store, SlackSink(slack.state.token, base_url=slack.base_url), **NO_SLEEP
+    )
+
+    assert report.pending == 0 and all_sent(store)
+    assert set(posts_per_alert(slack).values()) == {1}
+    assert len(posts_per_alert(slack)) == 4
+
+
+def test_a_live_lease_is_not_stolen(db_url, slack):
+    store = Store(db_url)
+    three_developments(store)
+    with store.session() as s:
+        s.execute(
+            update(AlertRow).values(status="sending", lease_until=utcnow() + timedelta(minutes=1))
+        )
+    report = deliver_pending(
+        store, SlackSink(slack.state.token, base_url=slack.base_url), **NO_SLEEP
+    )
+    assert report.sent == [] and slack.state.messages == []

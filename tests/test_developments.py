@@ -1,0 +1,145 @@
+"""Grouping into developments and delivery through the loopback Slack: one top-level message
+per development, thread replies and count updates for the rest, syndicated copies counted
+without a reply, escalations as new top-level alerts that link the earlier one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from newswatch.alerts import SlackSink
+from newswatch.config import parse_sources
+from newswatch.delivery import deliver_pending
+from newswatch.developments import record_articles, same_development
+from newswatch.models import EventType, Modality
+from newswatch.store import Store
+from tests.builders import analysed, claim, detection
+
+CONFIG = parse_sources(
+    """
+sources:
+  - {name: Caucasus Ledger, url: "https://caucasus-ledger.example/rss", tags: [caucasus]}
+alerts:
+  channel: "#newswatch"
+  routes:
+    - {event_types: [arms_transfer], channel: "#arms"}
+    - {tags: [central-asia], channel: "#central-asia"}
+"""
+)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(f"sqlite:///{tmp_path / 'store.db'}")
+
+
+@pytest.fixture
+def sink(slack) -> SlackSink:
+    slack.state.channels.update({"C0ARMS0001": "arms", "C0CASI0001": "central-asia"})
+    return SlackSink(slack.state.token, base_url=slack.base_url)
+
+
+def record(store: Store, *articles):
+    claim(store, *articles)
+    return record_articles(store, articles, CONFIG, "#newswatch")
+
+
+def test_three_reports_one_top_level_two_replies_and_count_updates(store, sink, slack):
+    reports = [analysed(f"r{i}", detection(), source=f"Outlet {i}") for i in range(3)]
+    grouping = record(store, *reports)
+    assert len(set(grouping.new)) == 1 and len(grouping.updated) == 2
+
+    delivery = deliver_pending(store, sink, sleep=lambda _: None)
+
+    state = slack.state
+    assert len(state.top_level()) == 1
+    parent = state.top_level()[0]
+    assert [m.text for m in state.replies(parent.ts)] == [
+        "Also reported by Outlet 1: Headline r1 — https://outlet-1.example/r1",
+        "Also reported by Outlet 2: Headline r2 — https://outlet-2.example/r2",
+    ]
+    assert parent.edits == 2
+    context = [b for b in parent.blocks if b["type"] == "context"][-1]["elements"][0]["text"]
+    assert "Reported by 3 sources" in context
+    assert delivery.pending == 0 and len(delivery.sent) == 5
+
+
+def test_syndicated_copy_is_counted_without_a_reply(store, sink, slack):
+    text = "Wire copy. " + " ".join(f"token{i}" for i in range(200))
+    original = analysed("orig", detection(), source="Wire A", text=text)
+    copy = analysed("copy", detection(), source="Paper B", text=text + " Share this post.")
+    record(store, original, copy)
+    deliver_pending(store, sink, sleep=lambda _: None)
+    assert len(slack.state.top_level()) == 1
+    assert slack.state.replies(slack.state.top_level()[0].ts) == []
+    assert slack.state.top_level()[0].edits == 1  # the count still grows
+
+
+def test_escalation_posts_a_new_top_level_alert_linking_the_earlier(store, sink, slack):
+    threat = detection(
+        EventType.WITHDRAWAL_STATEMENT,
+        target="CSTO",
+        modality=Modality.THREATENED,
+        evidence="Armenia could leave the alliance, the prime minister warned.",
+    )
+    announced = detection(
+        EventType.WITHDRAWAL_STATEMENT,
+        target="CSTO",
+        modality=Modality.ANNOUNCED,
+        evidence="Armenia will leave the alliance, the prime minister said.",
+    )
+    record(store, analysed("threat", threat))
+    record(store, analysed("announce", announced, source="Other Outlet"))
+    deliver_pending(store, sink, sleep=lambda _: None)
+    top = slack.state.top_level()
+    assert len(top) == 2
+    escalation_text = " ".join(
+        b.get("text", {}).get("text", "") for b in top[1].blocks if b["type"] == "section"
+    )
+    assert (
+        "Escalation" in escalation_text
+        and "https://example.slack.test/archives/" in escalation_text
+    )
+
+
+def test_routes_by_event_type_and_source_tag(store, sink, slack):
+    arms = detection(
+        EventType.ARMS_TRANSFER,
+        actors=("Belarus",),
+        target="Azerbaijan",
+        modality=Modality.REPORTED,
+    )
+    kyrgyz = detection(EventType.SUMMIT_BOYCOTT, actors=("Kyrgyzstan",), target="CIS summit")
+    record(store, analysed("arms", arms), analysed("kg", kyrgyz, tags=("central-asia",)))
+    deliver_pending(store, sink, sleep=lambda _: None)
+    assert sorted(m.channel for m in slack.state.top_level()) == ["C0ARMS0001", "C0CASI0001"]
+
+
+def test_reports_outside_the_window_open_a_new_development(store, sink, slack):
+    start = datetime(2023, 11, 14, tzinfo=UTC)
+    record(store, analysed("a", detection(), published=start))
+    record(store, analysed("b", detection(), published=start + timedelta(days=30)))
+    deliver_pending(store, sink, sleep=lambda _: None)
+    assert len(slack.state.top_level()) == 2
+
+
+def test_rerecording_a_finished_item_changes_nothing(store):
+    entry = analysed("a", detection())
+    record(store, entry)
+    again = record_articles(store, [entry], CONFIG, "#newswatch")
+    assert again.new == [] and again.updated == []
+
+
+@pytest.mark.parametrize(
+    ("dev_actors", "dev_target", "actors", "target", "same"),
+    [
+        (["Armenia"], "CSTO summit, Minsk", ("Armenia", "Nikol Pashinyan"), "CSTO", True),
+        (["Armenia"], "CSTO", ("Belarus",), "CSTO", False),
+        (["Armenia"], "CSTO", ("Armenia",), "Eurasian Economic Union", False),
+        (["Armenia"], None, ("Armenia",), "CSTO", True),
+    ],
+)
+def test_same_development(dev_actors, dev_target, actors, target, same):
+    assert same_development(dev_actors, dev_target, detection(actors=actors, target=target)) is same
