@@ -23,6 +23,7 @@ from newswatch.alerts import DryRunSink, Sink, SlackSink
 from newswatch.config import ConfigError, SourcesConfig, load_sources, parse_sources
 from newswatch.delivery import DeliveryReport, deliver_pending
 from newswatch.developments import AnalysedArticle, GroupingReport, record_articles
+from newswatch.digest import enqueue_digest
 from newswatch.fetch import Fetcher
 from newswatch.health import enqueue_health_notices
 from newswatch.pipeline import PageJob, SourceOutcome, analyse_pages, poll_source, select_sources
@@ -132,6 +133,8 @@ async def poll(
     notices = enqueue_health_notices(
         store, outcomes, channel=channel, notice_after=config.alerts.source_failure_notice_after
     )
+    if config.alerts.digest is not None:
+        enqueue_digest(store, config.alerts.digest, channel)
     delivery = await deliver_alerts(store, make_sink(settings))
     for name, error in delivery.blocked_channels.items():
         logger.error(

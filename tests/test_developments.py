@@ -143,3 +143,34 @@ def test_rerecording_a_finished_item_changes_nothing(store):
 )
 def test_same_development(dev_actors, dev_target, actors, target, same):
     assert same_development(dev_actors, dev_target, detection(actors=actors, target=target)) is same
+
+
+def test_digest_lists_the_previous_periods_developments_once(store, sink, slack):
+    from newswatch.config import Digest
+    from newswatch.digest import enqueue_digest
+    from newswatch.store import utcnow
+
+    record(
+        store,
+        analysed("a", detection()),
+        analysed(
+            "b",
+            detection(
+                EventType.ARMS_TRANSFER,
+                actors=("Belarus",),
+                target="Azerbaijan",
+                modality=Modality.REPORTED,
+            ),
+        ),
+    )
+    tomorrow = utcnow() + timedelta(days=1)
+    digest = Digest(every="daily", channel="#newswatch")
+    assert enqueue_digest(store, digest, "#newswatch", now=tomorrow) is True
+    assert enqueue_digest(store, digest, "#newswatch", now=tomorrow) is False  # once per period
+    assert (
+        enqueue_digest(store, digest, "#newswatch", now=tomorrow + timedelta(days=1)) is False
+    )  # empty
+    deliver_pending(store, sink, sleep=lambda _: None)
+    digest_text = slack.state.top_level()[-1].text
+    assert "2 developments" in digest_text
+    assert "Summit boycott" in digest_text and "Belarus → Azerbaijan" in digest_text

@@ -1,0 +1,68 @@
+"""The optional digest: one summary message per channel per hour or day, listing the
+developments first alerted in the previous complete period. One per period, whichever run or
+worker gets there first (the outbox's unique key), and none for an empty period."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from newswatch.alerts import TYPE_TITLES, escape, render_notice
+from newswatch.config import Digest
+from newswatch.models import EventType
+from newswatch.store import AlertRow, DevelopmentRow, Store, utcnow
+
+
+def previous_period(now: datetime, every: str) -> tuple[datetime, datetime]:
+    """The last complete UTC hour or day before `now`."""
+    if every == "hourly":
+        end = now.replace(minute=0, second=0, microsecond=0)
+        return end - timedelta(hours=1), end
+    end = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return end - timedelta(days=1), end
+
+
+def enqueue_digest(
+    store: Store, digest: Digest, default_channel: str, now: datetime | None = None
+) -> bool:
+    """Write the digest of the previous period to the outbox if it is due; True if written."""
+    channel = digest.channel or default_channel
+    start, end = previous_period(now or utcnow(), digest.every)
+    key = f"digest:{channel}:{start.isoformat()}"
+    with store.session() as s:
+        if s.scalars(select(AlertRow.id).where(AlertRow.dedupe_key == key)).first() is not None:
+            return False
+        rows = s.execute(
+            select(DevelopmentRow, AlertRow)
+            .join(AlertRow, AlertRow.development_id == DevelopmentRow.id)
+            .where(AlertRow.kind.in_(("new", "escalation")))
+            .where(AlertRow.created_at >= start, AlertRow.created_at < end)
+            .order_by(AlertRow.id)
+        ).all()
+        if not rows:
+            return False
+        label = (
+            f"{start:%Y-%m-%d %H:00}–{end:%H:00} UTC"
+            if digest.every == "hourly"
+            else f"{start:%Y-%m-%d}"
+        )
+        lines = [f":bookmark_tabs: *newswatch digest, {label}*: {len(rows)} developments"]
+        for development, _alert in rows:
+            who = ", ".join(development.actors)
+            target = f" → {development.target}" if development.target else ""
+            lines.append(
+                f"• *{TYPE_TITLES[EventType(development.type)]}* ({development.modality}): "
+                f"{escape(who + target)} — {development.report_count} report(s)"
+            )
+        s.add(
+            AlertRow(
+                dedupe_key=key,
+                kind="digest",
+                channel=channel,
+                payload=render_notice("\n".join(lines)),
+                status="pending",
+                created_at=utcnow(),
+            )
+        )
+    return True
