@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 from newswatch.config import ConfigError, load_sources
@@ -103,8 +104,6 @@ def _run(args: argparse.Namespace) -> int:
         _print_summary(summary)
         if args.once:
             return 0
-        import time
-
         time.sleep(config.schedule.interval.total_seconds())
 
 

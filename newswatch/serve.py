@@ -16,7 +16,6 @@ import httpx
 from newswatch.settings import Settings
 
 log = logging.getLogger(__name__)
-LOCAL_API = "http://127.0.0.1:4200/api"
 
 
 def _healthy(api_url: str) -> bool:
@@ -26,17 +25,24 @@ def _healthy(api_url: str) -> bool:
         return False
 
 
-def start_local_server(settings: Settings, timeout: float = 90) -> subprocess.Popen | None:
-    """Start `prefect server start` on 127.0.0.1:4200 (SQLite under the data directory) unless
+def local_api_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}/api"
+
+
+def start_local_server(
+    settings: Settings, port: int, timeout: float = 90
+) -> subprocess.Popen | None:
+    """Start `prefect server start` on 127.0.0.1:`port` (SQLite under the data directory) unless
     one already answers there. Returns the process we started, if any."""
-    if _healthy(LOCAL_API):
-        log.info("using the Prefect server already running at %s", LOCAL_API)
+    api_url = local_api_url(port)
+    if _healthy(api_url):
+        log.info("using the Prefect server already running at %s", api_url)
         return None
     log_path = settings.data_dir / "prefect-server.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     prefect = Path(sys.executable).with_name("prefect")
     process = subprocess.Popen(
-        [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", "4200"],
+        [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
         stdout=log_path.open("ab"),
         stderr=subprocess.STDOUT,
         env=os.environ.copy(),
@@ -45,8 +51,8 @@ def start_local_server(settings: Settings, timeout: float = 90) -> subprocess.Po
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"Prefect server exited with {process.returncode}; see {log_path}")
-        if _healthy(LOCAL_API):
-            log.info("Prefect UI: http://127.0.0.1:4200 (server log: %s)", log_path)
+        if _healthy(api_url):
+            log.info("Prefect UI: http://127.0.0.1:%d (server log: %s)", port, log_path)
             return process
         time.sleep(0.5)
     process.terminate()
@@ -56,8 +62,8 @@ def start_local_server(settings: Settings, timeout: float = 90) -> subprocess.Po
 def serve(settings: Settings, *, sources: Path, interval: timedelta, tags: list[str] | None) -> int:
     server = None
     if not os.environ.get("PREFECT_API_URL"):
-        server = start_local_server(settings)
-        os.environ["PREFECT_API_URL"] = LOCAL_API
+        server = start_local_server(settings, settings.prefect_port)
+        os.environ["PREFECT_API_URL"] = local_api_url(settings.prefect_port)
     from flows.monitor import poll  # after PREFECT_API_URL is set: prefect reads it at import
 
     try:

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     database_url: str | None = None  # default: SQLite file in data_dir
     data_dir: Path = Path("data")
     sources: Path = Path("sources.yaml")
+    prefect_port: int = 4200  # where `newswatch serve` starts the local Prefect server and UI
 
     @property
     def resolved_database_url(self) -> str:

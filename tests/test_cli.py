@@ -1,0 +1,169 @@
+"""The command line as other tools drive it: real subprocesses, loopback feeds, Slack stand-in."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+NEWSWATCH = [sys.executable, "-m", "newswatch.cli"]
+
+
+def run_cli(*args: str, env: dict[str, str], timeout: int = 240, stdin: str | None = None):
+    return subprocess.run(
+        [*NEWSWATCH, *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=stdin,
+    )
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("NEWSWATCH_", "SLACK_", "PREFECT_API_URL"))
+    }
+    env.update(
+        {
+            "NEWSWATCH_DATA_DIR": str(tmp_path / "data"),
+            "PREFECT_HOME": str(tmp_path / "prefect"),
+            "DO_NOT_TRACK": "1",
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        }
+    )
+    return env
+
+
+@pytest.mark.slow
+def test_run_once_posts_alerts_with_links_and_a_second_run_posts_nothing(
+    sample_site, slack, cli_env, tmp_path: Path
+):
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(sample_site.sources_yaml(), encoding="utf-8")
+    cli_env.update(
+        {
+            "SLACK_BOT_TOKEN": slack.state.token,
+            "NEWSWATCH_SLACK_API_URL": slack.base_url,
+            "NEWSWATCH_SLACK_CHANNEL": "#newswatch",
+        }
+    )
+
+    first = run_cli("run", "--once", "--sources", str(sources), env=cli_env)
+    assert first.returncode == 0, first.stderr[-3000:]
+    posts = slack.state.calls_to("chat.postMessage")
+    top_level = [c for c in posts if not c.params.get("thread_ts")]
+    expected_links = {
+        f"{sample_site.base_url}/articles/{a['slug']}.html"
+        for a in sample_site.world.articles
+        if a["expect"]
+    }
+    assert top_level, first.stdout + first.stderr[-3000:]
+    for call in top_level:
+        assert any(link in call.params["text"] for link in expected_links), call.params["text"]
+    assert "alerts sent" in first.stdout
+
+    calls = len(slack.state.calls)
+    second = run_cli("run", "--once", "--sources", str(sources), env=cli_env)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert len(slack.state.calls) == calls
+
+
+@pytest.mark.slow
+def test_demo_alerts_on_the_seed_articles_only_and_nothing_the_second_time(cli_env, tmp_path: Path):
+    with socket.socket() as probe:  # a free port, the same for both runs
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cli_env.update(
+        {"NEWSWATCH_DEMO_DATA_DIR": str(tmp_path / "demo"), "NEWSWATCH_DEMO_PORT": str(port)}
+    )
+
+    first = run_cli("demo", env=cli_env)
+    assert first.returncode == 0, first.stderr[-3000:]
+    alerts = [
+        json.loads(line) for line in (tmp_path / "demo" / "alerts.jsonl").read_text().splitlines()
+    ]
+    posted = [a for a in alerts if a["action"] == "post" and not a["thread_ts"]]
+    from newswatch.demo.site import load_sample
+
+    alerting = {a["slug"] for a in load_sample().articles if a["expect"]}
+    for alert in posted:
+        slug = alert["text"].rsplit("/articles/", 1)[-1].split(".html")[0]
+        assert slug in alerting, alert["text"]
+    assert "new developments" in first.stdout
+
+    second = run_cli("demo", env=cli_env)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "Nothing new since the last demo run" in second.stdout
+    assert (tmp_path / "demo" / "alerts.jsonl").read_text().count("\n") == len(alerts)
+
+
+def test_sources_check_reports_file_and_line_and_exits_2(cli_env, tmp_path: Path):
+    broken = tmp_path / "sources.yaml"
+    broken.write_text("sources:\n  - name: a\n    url: https://a.example/rss\n    colour: red\n")
+    result = run_cli("sources", "check", str(broken), env=cli_env, timeout=60)
+    assert result.returncode == 2
+    assert f"{broken}:4: sources[0].colour: unknown key" in result.stderr
+
+
+def test_run_refuses_a_broken_sources_file_before_anything_runs(cli_env, tmp_path: Path):
+    broken = tmp_path / "sources.yaml"
+    broken.write_text("sources: [\n")
+    result = run_cli("run", "--once", "--sources", str(broken), env=cli_env, timeout=60)
+    assert result.returncode == 2 and f"{broken}:" in result.stderr
+    assert not (tmp_path / "data" / "newswatch.db").exists()
+
+
+@pytest.mark.slow
+def test_serve_starts_a_local_prefect_server_and_schedules_the_deployment(cli_env, tmp_path: Path):
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n  - {name: A, url: 'http://127.0.0.1:9/feed'}\nschedule: {interval: 2h}\n"
+    )
+    cli_env["NEWSWATCH_PREFECT_PORT"] = str(port)
+    del cli_env["PREFECT_HOME"]  # newswatch must put it under its data directory by itself
+    process = subprocess.Popen(
+        [*NEWSWATCH, "serve", "--sources", str(sources)],
+        cwd=REPO,
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 150
+        deployment = None
+        while time.monotonic() < deadline and deployment is None:
+            assert process.poll() is None, process.stdout.read()[-3000:] if process.stdout else ""
+            try:
+                response = httpx.get(f"{api}/deployments/name/newswatch-poll/newswatch", timeout=5)
+                deployment = response.json() if response.status_code == 200 else None
+            except httpx.HTTPError:
+                pass
+            time.sleep(1)
+        assert deployment is not None, "the deployment never appeared on the local server"
+        assert deployment["schedules"][0]["schedule"]["interval"] == 7200
+        assert deployment["parameters"]["sources"] == str(sources.resolve())
+        # Prefect's own database lives in the data directory, not in ~/.prefect.
+        assert list((tmp_path / "data" / "prefect").glob("*.db"))
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
