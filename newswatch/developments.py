@@ -158,7 +158,10 @@ def _record_one(
     )
     session.add(article_row)
     session.flush()
-    event_time = article.item.published or now
+    # The window runs on newswatch's clock (when reports were seen), sliding from the latest
+    # report: publication dates of one story's reports are often a week or more apart (an
+    # announcement, then the summit-day report), and some feeds date entries wrongly.
+    event_time = now
     for detection in entry.detections:
         det_row = DetectionRow(
             article_id=article_row.id,

@@ -119,10 +119,16 @@ def test_routes_by_event_type_and_source_tag(store, sink, slack):
 
 def test_reports_outside_the_window_open_a_new_development(store, sink, slack):
     start = datetime(2023, 11, 14, tzinfo=UTC)
-    record(store, analysed("a", detection(), published=start))
-    record(store, analysed("b", detection(), published=start + timedelta(days=30)))
+    first, later = analysed("a", detection()), analysed("b", detection())
+    claim(store, first, later)
+    record_articles(store, [first], CONFIG, "#newswatch", now=start)
+    record_articles(store, [later], CONFIG, "#newswatch", now=start + timedelta(days=6))
+    third = analysed("c", detection())
+    claim(store, third)
+    record_articles(store, [third], CONFIG, "#newswatch", now=start + timedelta(days=14))
     deliver_pending(store, sink, sleep=lambda _: None)
-    assert len(slack.state.top_level()) == 2
+    assert len(slack.state.top_level()) == 2  # a, b together (6 days); c 8 days after b
+    assert len(slack.state.replies(slack.state.top_level()[0].ts)) == 1
 
 
 def test_rerecording_a_finished_item_changes_nothing(store):
