@@ -72,8 +72,8 @@ async def deliver_alerts(store: Store, sink: Sink) -> DeliveryReport:
 
 def load_config(
     path: Path, data_dir: Path, logger: logging.Logger | logging.LoggerAdapter
-) -> SourcesConfig:
-    """The sources file, or, if it is broken now, the last good copy (said loudly)."""
+) -> tuple[SourcesConfig, str | None]:
+    """The sources file, or, if it is broken now, the last good copy and why (said loudly)."""
     last_good = data_dir / "sources.last-good.yaml"
     try:
         config = load_sources(path)
@@ -86,10 +86,13 @@ def load_config(
             last_good,
             error,
         )
-        return parse_sources(last_good.read_text(encoding="utf-8"), filename=str(last_good))
+        fallback = f"{path} is broken; this run used the last good copy. {error}"
+        return parse_sources(
+            last_good.read_text(encoding="utf-8"), filename=str(last_good)
+        ), fallback
     last_good.parent.mkdir(parents=True, exist_ok=True)
     last_good.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-    return config
+    return config, None
 
 
 def make_sink(settings: Settings) -> Sink:
@@ -112,7 +115,9 @@ async def poll(
     """Poll every enabled source once, detect new developments and deliver their alerts."""
     logger = get_run_logger()
     settings = Settings()
-    config = load_config(Path(sources) if sources else settings.sources, settings.data_dir, logger)
+    config, config_fallback = load_config(
+        Path(sources) if sources else settings.sources, settings.data_dir, logger
+    )
     channel = settings.slack_channel or config.alerts.channel or DEFAULT_CHANNEL
     store = Store(settings.resolved_database_url)
     run_id = str(flow_run.get_id() or _run_name())
@@ -141,6 +146,7 @@ async def poll(
             "Slack refused alerts for %s (%s): they stay pending until this is fixed", name, error
         )
     summary = _summary(outcomes, analysed, grouping, delivery, notices)
+    summary["config_fallback"] = config_fallback
     await create_markdown_artifact(
         key="newswatch-run-report",
         markdown=_report(summary),
@@ -176,6 +182,7 @@ def _summary(
                 "warnings": o.warnings,
                 "consecutive_failures": o.consecutive_failures,
                 "last_success_at": o.last_success_at.isoformat() if o.last_success_at else None,
+                "next_poll_at": o.next_poll_at.isoformat() if o.next_poll_at else None,
             }
             for o in outcomes
         ],
@@ -209,20 +216,24 @@ def _report(summary: dict[str, Any]) -> str:
         f"**{len(summary['alert_errors'])}** failed this run.",
         "",
     ]
+    if summary.get("config_fallback"):
+        lines += [f"> :warning: {_cell(summary['config_fallback'])}", ""]
     if summary["blocked_channels"]:
         lines += ["## Slack refuses these channels (alerts kept pending)", ""]
         lines += [f"- `{c}`: **{e}**" for c, e in summary["blocked_channels"].items()] + [""]
     lines += [
         "## Sources",
         "",
-        "| source | status | items | new | failures in a row | last success | error / warnings |",
-        "|---|---|---|---|---|---|---|",
+        "| source | status | items | new | failures in a row | last success | next poll "
+        "| error / warnings |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for s in summary["sources"]:
         problems = "; ".join(filter(None, [s["error"], *s["warnings"]]))
         lines.append(
             f"| {_cell(s['name'])} | {s['status']} | {s['items']} | {s['new']} | "
-            f"{s['consecutive_failures']} | {_cell(s['last_success_at'])} | {_cell(problems)} |"
+            f"{s['consecutive_failures']} | {_cell(s['last_success_at'])} | "
+            f"{_cell(s['next_poll_at'] or 'next run')} | {_cell(problems)} |"
         )
     if summary["detections"]:
         lines += ["", "## Detections", "", "| source | type | article |", "|---|---|---|"]

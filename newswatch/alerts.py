@@ -69,16 +69,31 @@ def trim(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def escape_trim(text: str | None, limit: int) -> str:
+    """Escape for mrkdwn, then fit `limit` without cutting an entity in half (escaping can make
+    text five times longer, so trimming first could still break Block Kit's limits)."""
+    out: list[str] = []
+    size = 0
+    for char in (text or "").strip():
+        piece = escape(char)
+        if size + len(piece) > limit - 1:
+            return "".join(out).rstrip() + "…"
+        out.append(piece)
+        size += len(piece)
+    return "".join(out)
+
+
 def safe_url(url: str | None) -> str | None:
     """A link Slack will show as-is: http(s) only, and no characters that end a <url|label>."""
-    if not url or not url.lower().startswith(("http://", "https://")) or len(url) > 2000:
+    if not url or not url.lower().startswith(("http://", "https://")):
         return None
-    return quote(url, safe=":/?#[]@!$&'()*+,;=%~.-_")
+    quoted = quote(url, safe=":/?#[]@!$&'()*+,;=%~.-_")
+    return quoted if len(quoted) <= 2000 else None
 
 
 def link(url: str | None, label: str) -> str:
     href = safe_url(url)
-    label = escape(trim(label, 200)) or "link"
+    label = escape_trim(label, 200) or "link"
     return f"<{href}|{label.replace('|', '¦')}>" if href else label
 
 
@@ -128,7 +143,7 @@ def render_alert(
     what = f"*{escape(title)}* ({MODALITY_WORDS[headline.modality]}): {escape(who)}"
     lines = [f"*{link(first.url, first.title or first.url or 'article')}*", what]
     if headline.reason:
-        lines.append(f"*Stated reason:* {escape(trim(headline.reason, 300))}")
+        lines.append(f"*Stated reason:* {escape_trim(headline.reason, 300)}")
     if escalates:
         lines.append(f":arrow_up: *Escalation* of an earlier alert: {escalates}")
     blocks: list[dict[str, Any]] = [
@@ -141,7 +156,7 @@ def render_alert(
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": "> " + escape(trim(first.evidence, EVIDENCE_MAX)).replace("\n", "\n> "),
+                "text": "> " + escape_trim(first.evidence, EVIDENCE_MAX).replace("\n", "\n> "),
             },
         },
         {
@@ -192,7 +207,7 @@ def render_alert(
 def render_reply(report: Report) -> dict[str, Any]:
     """A further report of a known development: one thread reply (outlet, headline, link)."""
     line = f":newspaper: *{escape(report.source)}*: {link(report.url, report.title or 'article')}"
-    quote_ = "> " + escape(trim(report.evidence, 500)).replace("\n", "\n> ")
+    quote_ = "> " + escape_trim(report.evidence, 500).replace("\n", "\n> ")
     text = f"Also reported by {report.source}: {report.title} — {report.url or ''}"
     return {
         "text": trim(escape(text), FALLBACK_MAX),

@@ -6,6 +6,7 @@ broken file in one pass. Nothing past this module ever sees raw YAML.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +16,15 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from newswatch.models import EventType
 
@@ -23,6 +32,11 @@ _DURATION = re.compile(r"^\s*(\d+)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, None: 1}
 # A Slack channel: "#name" (lower-case, digits, -, _) or a conversation id (C…, G…).
 _CHANNEL = re.compile(r"^(#[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{6,})$")
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")  # an HTTP token
+_HOST = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)$")
+MAX_DURATION = timedelta(days=366)
+MIN_POLL_INTERVAL = timedelta(minutes=1)  # news sites deserve better than a poll a second
+MAX_YAML_NODES = 100_000  # expanded through aliases: a YAML "billion laughs" stops here
 
 
 def parse_duration(value: Any) -> timedelta:
@@ -38,12 +52,26 @@ def parse_duration(value: Any) -> timedelta:
         seconds = float(int(match.group(1)) * _UNIT_SECONDS[unit])
     else:
         raise ValueError(f"{value!r} is not a duration such as 10m, 2h or 7d")
+    if not math.isfinite(seconds):
+        raise ValueError(f"{value!r} is not a duration such as 10m, 2h or 7d")
     if seconds <= 0:
         raise ValueError("a duration must be greater than zero")
+    if seconds > MAX_DURATION.total_seconds():
+        raise ValueError(f"a duration must be at most {MAX_DURATION.days} days")
     return timedelta(seconds=seconds)
 
 
+def _poll_interval(value: timedelta) -> timedelta:
+    if value < MIN_POLL_INTERVAL:
+        raise ValueError(
+            f"a poll interval must be at least {MIN_POLL_INTERVAL.total_seconds():g}s "
+            f"(got {value.total_seconds():g}s)"
+        )
+    return value
+
+
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+PollInterval = Annotated[timedelta, BeforeValidator(parse_duration), AfterValidator(_poll_interval)]
 
 
 def _check_channel(value: str) -> str:
@@ -71,7 +99,7 @@ class Source(_Strict):
     language: str | None = Field(default=None, pattern=r"^[a-z]{2}$")
     headers: dict[str, str] = Field(default_factory=dict)
     fetch_articles: bool = True  # False: alert on the feed's own text, never fetch the page
-    interval: Duration | None = None  # poll this source at most this often (default: every run)
+    interval: PollInterval | None = None  # poll this source at most this often (default: every run)
     allow_hosts: tuple[str, ...] = ()  # private/loopback hosts this source may link to
 
     @field_validator("name")
@@ -84,18 +112,41 @@ class Source(_Strict):
     @field_validator("url")
     @classmethod
     def _url_is_http(cls, value: str) -> str:
+        if value != value.strip() or any(c.isspace() or ord(c) < 32 for c in value):
+            raise ValueError(f"{value!r} contains spaces or control characters")
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"{value!r} is not an http(s) URL with a host")
+        if not _HOST.match(parts.hostname) or "@" in parts.netloc:
+            raise ValueError(f"{value!r} does not have a valid host name")
+        try:
+            parts.port  # noqa: B018 -- raises ValueError for a port that is not 0-65535
+        except ValueError:
+            raise ValueError(f"{value!r} has an invalid port") from None
         return value
 
     @field_validator("headers")
     @classmethod
     def _no_hop_headers(cls, value: dict[str, str]) -> dict[str, str]:
-        for key in value:
+        for key, header_value in value.items():
+            if not _HEADER_NAME.match(key):
+                raise ValueError(f"{key!r} is not a valid HTTP header name")
             if key.lower() in {"host", "content-length", "transfer-encoding", "connection"}:
                 raise ValueError(f"header {key!r} is managed by newswatch and cannot be set")
+            # The value is never echoed: headers often carry API keys.
+            if any(c in header_value for c in "\r\n\x00"):
+                raise ValueError(f"the value of header {key!r} contains a line break")
         return value
+
+    @field_validator("allow_hosts")
+    @classmethod
+    def _hosts_only(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for host in value:
+            if not _HOST.match(host):
+                raise ValueError(
+                    f"{host!r} is not a host name or IP address (no scheme, port or path)"
+                )
+        return tuple(host.lower() for host in value)
 
     @property
     def host(self) -> str:
@@ -124,6 +175,9 @@ class Digest(_Strict):
 
 class AlertsConfig(_Strict):
     channel: Channel | None = None  # default channel; NEWSWATCH_SLACK_CHANNEL overrides it
+    # The channels newswatch may post to. When given, every channel named in `channel`,
+    # `routes` and `digest` must be one of them, so a typo is caught before a run, not by Slack.
+    channels: tuple[Channel, ...] | None = None
     routes: tuple[Route, ...] = ()
     digest: Digest | None = None
     # Tell Slack once when a source has failed this many runs in a row (and once when it recovers).
@@ -138,7 +192,7 @@ class AlertsConfig(_Strict):
 
 
 class ScheduleConfig(_Strict):
-    interval: Duration = timedelta(minutes=10)
+    interval: PollInterval = timedelta(minutes=10)
 
 
 class DevelopmentsConfig(_Strict):
@@ -195,23 +249,42 @@ def parse_sources(text: str, filename: str = "sources.yaml") -> SourcesConfig:
         line = mark.line + 1 if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError([ConfigProblem(filename, line, "", f"invalid YAML: {problem}")]) from exc
+    except RecursionError:
+        raise ConfigError(
+            [ConfigProblem(filename, None, "", "invalid YAML: nested too deeply")]
+        ) from None
     if root is None:
         raise ConfigError(
             [ConfigProblem(filename, 1, "", "the file is empty; expected `sources:`")]
         )
+    if (shape := _shape_problem(root)) is not None:
+        raise ConfigError([ConfigProblem(filename, shape[0], "", shape[1])])
     problems = [
         ConfigProblem(filename, line, where, msg) for line, where, msg in _duplicate_keys(root)
     ]
-    data = yaml.safe_load(text)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:  # composed fine, but cannot be built (e.g. !!python tags)
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        problems.append(
+            ConfigProblem(filename, mark.line + 1 if mark else None, "", f"invalid YAML: {problem}")
+        )
+        raise ConfigError(problems) from None
     if not isinstance(data, dict):
         problems.append(ConfigProblem(filename, 1, "", "expected a mapping with a `sources:` list"))
         raise ConfigError(problems)
     problems.extend(_duplicate_sources(data.get("sources"), root, filename))
+    problems.extend(_unknown_channels(data.get("alerts"), root, filename))
     try:
         config = SourcesConfig.model_validate(data)
     except ValidationError as exc:
-        for error in exc.errors():
+        errors = exc.errors()
+        item_faults = any(e["loc"][:1] == ("sources",) and len(e["loc"]) > 1 for e in errors)
+        for error in errors:
             loc = tuple(error["loc"])
+            if item_faults and loc == ("sources",) and error["type"] == "too_short":
+                continue  # pydantic counts only valid items; the item faults say it all
             problems.append(
                 ConfigProblem(filename, _line_of(root, loc), _dotted(loc), _message(error))
             )
@@ -219,6 +292,72 @@ def parse_sources(text: str, filename: str = "sources.yaml") -> SourcesConfig:
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def _unknown_channels(raw_alerts: Any, root: yaml.Node, filename: str) -> list[ConfigProblem]:
+    """With `alerts.channels` given, every channel used elsewhere must be listed there.
+    Checked on the raw data, so a typo is reported together with every other fault."""
+    if not isinstance(raw_alerts, dict) or not isinstance(raw_alerts.get("channels"), list):
+        return []
+    allowed = [str(c) for c in raw_alerts["channels"]]
+    used: list[tuple[tuple[Any, ...], Any]] = [(("alerts", "channel"), raw_alerts.get("channel"))]
+    routes = raw_alerts.get("routes")
+    if isinstance(routes, list):
+        used += [
+            (("alerts", "routes", i, "channel"), r.get("channel"))
+            for i, r in enumerate(routes)
+            if isinstance(r, dict)
+        ]
+    digest = raw_alerts.get("digest")
+    if isinstance(digest, dict):
+        used.append((("alerts", "digest", "channel"), digest.get("channel")))
+    return [
+        ConfigProblem(
+            filename,
+            _line_of(root, loc),
+            _dotted(loc),
+            f"unknown channel {channel!r}: not in alerts.channels ({', '.join(allowed)})",
+        )
+        for loc, channel in used
+        if isinstance(channel, str) and channel not in allowed
+    ]
+
+
+def _shape_problem(root: yaml.Node) -> tuple[int, str] | None:
+    """Aliases that refer to themselves, or that expand to an enormous document ("billion
+    laughs"), are refused before anything walks the data."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            active.discard(key)
+            children = _children(node)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+            if sizes[key] > MAX_YAML_NODES:
+                return node.start_mark.line + 1, (
+                    f"the document expands to more than {MAX_YAML_NODES} values "
+                    "(aliases repeated too often)"
+                )
+            continue
+        if key in sizes:
+            continue
+        if key in active:
+            return node.start_mark.line + 1, "an alias refers to itself"
+        active.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
+    return None
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _duplicate_sources(raw_sources: Any, root: yaml.Node, filename: str) -> list[ConfigProblem]:

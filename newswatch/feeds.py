@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 import feedparser
 
@@ -44,7 +44,12 @@ TRACKING_PARAMS = frozenset(
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "at_", "ns_")
 
+MAX_URL_LENGTH = 2000  # longer links are not followed (and would not fit a Slack button)
 _TAG = re.compile(r"<[^>]+>")
+_FEED_LINK = re.compile(
+    rb"<link\b[^>]*\btype=[\"']application/(?:rss|atom)\+xml[\"'][^>]*>", re.IGNORECASE
+)
+_HREF = re.compile(rb"\bhref=[\"']([^\"']+)[\"']", re.IGNORECASE)
 _SPACE = re.compile(r"[ \t\r\f\v]+")
 
 
@@ -62,12 +67,18 @@ class ParsedFeed:
 def canonical_url(url: str, base: str | None = None) -> str | None:
     """Absolute http(s) URL without fragment and tracking parameters, or None."""
     url = (url or "").strip()
-    if not url:
+    if not url or len(url) > MAX_URL_LENGTH * 4:
         return None
-    if base:
-        url = urljoin(base, url)
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    try:
+        if base:
+            url = urljoin(base, url)
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            return None
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError:
+        return None
+    if any(c.isspace() or ord(c) < 32 for c in parts.netloc):
         return None
     query = [
         (k, v)
@@ -75,8 +86,11 @@ def canonical_url(url: str, base: str | None = None) -> str | None:
         if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
     ]
     netloc = parts.netloc.lower()
-    path = parts.path or "/"
-    return urlunsplit((parts.scheme.lower(), netloc, path, urlencode(query), ""))
+    # IRI -> URI: spaces, quotes, angle brackets and non-ASCII letters percent-encoded, so the
+    # link is one unambiguous token wherever it is shown (Slack, logs, the artifact table).
+    path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=~.-_")
+    canonical = urlunsplit((parts.scheme.lower(), netloc, path, urlencode(query), ""))
+    return canonical if len(canonical) <= MAX_URL_LENGTH else None
 
 
 def html_to_text(fragment: str) -> str:
@@ -97,6 +111,17 @@ def parse_feed(
     """Parse feed bytes fetched from `url`. Raises FeedParseError if there is no feed in them."""
     if not content.strip():
         raise FeedParseError("empty response body")
+    try:
+        return _parse(content, source=source, url=url, headers=headers)
+    except FeedParseError:
+        raise
+    except Exception as exc:  # feedparser's loose parser can trip on hostile bytes
+        raise FeedParseError(f"feed could not be parsed ({type(exc).__name__}: {exc})") from exc
+
+
+def _parse(
+    content: bytes, *, source: str, url: str, headers: Mapping[str, str] | None
+) -> ParsedFeed:
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     # feedparser resolves relative links against Content-Location: the URL the bytes came from.
     response_headers["content-location"] = url
@@ -108,13 +133,14 @@ def parse_feed(
     )
     parsed_version = parsed.get("version") or ""
     if not parsed.entries and not parsed_version:
-        cause = parsed.get("bozo_exception")
-        looks_html = content.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html"))
-        reason = "HTML page, not a feed" if looks_html else f"not a feed ({cause or 'no entries'})"
-        raise FeedParseError(reason)
+        raise FeedParseError(_not_a_feed(content, parsed.get("bozo_exception"), url))
     warning = None
-    if parsed.get("bozo"):
-        warning = f"feed is not well-formed ({parsed.get('bozo_exception')}); used what parsed"
+    cause = parsed.get("bozo_exception")
+    if isinstance(cause, feedparser.NonXMLContentType):
+        declared = response_headers.get("content-type", "").split(";")[0].strip()
+        warning = f"served as {declared or 'no content type'}, not as a feed; parsed anyway"
+    elif parsed.get("bozo"):
+        warning = f"feed is not well-formed ({cause}); used what parsed"
     items: list[FeedItem] = []
     seen: set[str] = set()
     for entry in parsed.entries:
@@ -126,6 +152,21 @@ def parse_feed(
     return ParsedFeed(
         title=html_to_text(parsed.feed.get("title", "")), items=tuple(items), warning=warning
     )
+
+
+def _not_a_feed(content: bytes, cause: object, url: str) -> str:
+    head = content.lstrip()[:4096].lower()
+    if head.startswith((b"<!doctype html", b"<html")) or b"<body" in head or b"<head" in head:
+        # A site's home page instead of its feed: say where the feed is, if the page says so.
+        for tag in _FEED_LINK.findall(content[:200_000]):
+            href = _HREF.search(tag)
+            feed_url = (
+                canonical_url(href.group(1).decode("utf-8", "replace"), url) if href else None
+            )
+            if feed_url:
+                return f"HTML page, not a feed (the page names a feed at {feed_url})"
+        return "HTML page, not a feed"
+    return f"not a feed ({cause or 'no entries'})"
 
 
 def _item_from_entry(entry: Mapping, *, source: str, feed_url: str) -> FeedItem | None:

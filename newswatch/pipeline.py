@@ -35,6 +35,8 @@ MAX_BACKOFF = timedelta(hours=6)
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
+# Article pages worth downloading; anything else (PDF, images, video) is read from the feed.
+PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 PARALLEL_THRESHOLD = 8  # fewer pages than this are analysed in-process (a worker costs ~1 s)
 
 
@@ -71,9 +73,19 @@ def item_key(item: FeedItem) -> str:
 
 
 def backoff_after(failures: int, interval: timedelta) -> timedelta:
-    """Extra wait before polling a failing source again: none after the first failure, then
-    1, 3, 7, … intervals (capped), so a dead feed costs little and a flaky one recovers fast."""
-    return min(interval * (2 ** min(failures - 1, 10) - 1), MAX_BACKOFF)
+    """How long after a failed poll the source may be polled again: at once (the next run)
+    after the first failure, then 2, 4, 8, … intervals (capped at MAX_BACKOFF): with a run
+    every `interval` that skips 0, 1, 3, 7, … runs, so a dead feed costs little, a flaky one
+    recovers fast, and a recovered one is back to normal after one successful poll."""
+    if failures <= 1:
+        return timedelta(0)
+    return min(interval * (2 ** min(failures - 1, 16)), MAX_BACKOFF)
+
+
+def poll_grace(schedule_interval: timedelta) -> timedelta:
+    """A source due "at 12:10" is polled by the run that starts at 12:09:58: runs drift by
+    seconds, and skipping a whole interval for that would double every wait."""
+    return min(schedule_interval / 5, timedelta(minutes=2))
 
 
 async def poll_source(
@@ -99,9 +111,14 @@ async def poll_source(
         consecutive_failures=state.consecutive_failures,
         last_success_at=state.last_success_at,
     )
-    if state.next_poll_at and state.next_poll_at > now:
+    if state.next_poll_at and state.next_poll_at > now + poll_grace(schedule_interval):
         outcome.status = "skipped"
         outcome.next_poll_at = state.next_poll_at
+        if state.consecutive_failures:
+            outcome.warnings.append(
+                f"backing off after {state.consecutive_failures} failed polls until "
+                f"{state.next_poll_at:%Y-%m-%d %H:%M} UTC; last error: {state.last_error}"
+            )
         return outcome, []
     state.last_polled_at = now
     try:
@@ -109,6 +126,11 @@ async def poll_source(
     except (FetchError, FeedParseError) as error:
         detail = str(error) if isinstance(error, FetchError) else f"{error} ({source.url})"
         _record_failure(state, outcome, detail, now, source.interval or schedule_interval)
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None and state.next_poll_at is not None:
+            # The site said when to come back (429 Retry-After): never earlier than that.
+            wait = timedelta(seconds=min(retry_after, MAX_BACKOFF.total_seconds()))
+            state.next_poll_at = outcome.next_poll_at = max(state.next_poll_at, now + wait)
         log.warning("source %r failed: %s", source.name, detail)
         store.save_feed_state(state)
         return outcome, []
@@ -152,12 +174,15 @@ async def _poll(
     outcome: SourceOutcome,
     run_id: str,
 ) -> list[PageJob]:
+    # The feed's own host (and allow_hosts) are trusted; a redirect elsewhere is checked.
+    guard = make_guard({source.host, *source.allow_hosts})
     response = await fetcher.get(
         source.url,
         headers=source.headers,
         etag=state.etag,
         last_modified=state.last_modified,
         accept=FEED_ACCEPT,
+        guard=guard,
     )
     if response.not_modified:
         outcome.status = "not_modified"
@@ -168,7 +193,9 @@ async def _poll(
     )
     if parsed.warning:
         outcome.warnings.append(parsed.warning)
-        log.warning("source %r: %s", source.name, parsed.warning)
+        log.warning("source %r: %s (%s)", source.name, parsed.warning, source.url)
+    if not parsed.items:
+        outcome.warnings.append("the feed lists no entries")
     items = sorted(
         parsed.items, key=lambda i: i.published.timestamp() if i.published else 0, reverse=True
     )[:MAX_ITEMS_PER_FEED]
@@ -184,7 +211,6 @@ async def _poll(
     )
     outcome.new = len(claimed)
     new_items = [(key, item) for key, item in keyed.items() if key in claimed]
-    guard = make_guard({source.host, *source.allow_hosts})
 
     async def fetch_page(key: str, item: FeedItem) -> PageJob:
         page, content_type, problem = None, "", None
@@ -199,11 +225,17 @@ async def _poll(
                     headers=source.headers,
                     guard=guard,
                     accept="text/html,application/xhtml+xml",
+                    expect_types=PAGE_TYPES,
                 )
                 page, content_type = result.content, result.content_type
             except FetchError as error:
                 problem = f"article not fetched: {error}"
+            except Exception as error:  # one page must not fail its whole source
+                log.exception("source %r: fetching %s failed unexpectedly", source.name, item.url)
+                problem = f"article not fetched: unexpected {type(error).__name__} ({item.url})"
+            if problem:
                 outcome.warnings.append(problem)
+                log.warning("source %r: %s", source.name, problem)
         return PageJob(key, item, page, content_type, problem, source.language, source.tags)
 
     return list(await asyncio.gather(*(fetch_page(k, i) for k, i in new_items)))

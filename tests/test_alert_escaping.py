@@ -1,0 +1,138 @@
+"""No feed text can ping a channel, forge a link or break Block Kit's limits (alerts.py)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from newswatch.alerts import (
+    HEADER_MAX,
+    SECTION_MAX,
+    Headline,
+    Report,
+    escape,
+    render_alert,
+    render_notice,
+    render_reply,
+    safe_url,
+)
+from newswatch.models import EventType, Modality
+
+HOSTILE = (
+    "<!channel> <!here> <@U0123ABCD> <#C0123ABCD> <https://evil.example|Click me> &amp; *bold*"
+)
+HEADLINE = Headline(
+    type=EventType.SUMMIT_BOYCOTT,
+    modality=Modality.ANNOUNCED,
+    actors=("Armenia",),
+    target="CSTO summit",
+    reason="<!everyone> because",
+    rule="en.summit_boycott.skip",
+    confidence=0.9,
+)
+# Slack's control sequences: anything between < and > is a mention, a command or a link.
+CONTROL = re.compile(r"<[!@#][^>]*>|<https?://[^>]*>")
+
+
+def report(**overrides: Any) -> Report:
+    values: dict[str, Any] = {
+        "source": "Caucasus Ledger",
+        "title": "Armenia stays away",
+        "url": "https://news.example/a",
+        "published": datetime(2024, 11, 5, tzinfo=UTC),
+        "evidence": "Armenia will not attend the summit.",
+    }
+    values.update(overrides)
+    return Report(**values)
+
+
+def mrkdwn_texts(payload: dict[str, Any]) -> list[str]:
+    """Every string Slack renders as mrkdwn: the fallback text and mrkdwn blocks."""
+    texts = [payload["text"]]
+    for block in payload["blocks"]:
+        if block.get("text", {}).get("type") == "mrkdwn":
+            texts.append(block["text"]["text"])
+        texts += [e["text"] for e in block.get("elements", []) if e.get("type") == "mrkdwn"]
+    return texts
+
+
+def links(text: str) -> list[str]:
+    return re.findall(r"<(https?://[^|>]*)\|", text)
+
+
+def test_escape():
+    assert escape("<!channel> & <@U1>") == "&lt;!channel&gt; &amp; &lt;@U1&gt;"
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        {"title": HOSTILE},
+        {"source": HOSTILE},
+        {"evidence": HOSTILE},
+        {"title": "fine", "url": "https://evil.example/x|<!channel>"},
+        {"url": "https://e.example/<!here>"},
+        {"fallback_reason": HOSTILE, "text_from": "feed"},
+    ],
+)
+def test_hostile_fields_cannot_ping_or_forge_links(hostile):
+    for payload in (render_alert(HEADLINE, report(**hostile)), render_reply(report(**hostile))):
+        for text in mrkdwn_texts(payload):
+            controls = CONTROL.findall(text)
+            # The only control sequence allowed is the article link newswatch made itself.
+            assert all(c.startswith(("<https://news.example/", "<https://e")) for c in controls), (
+                controls,
+                text,
+            )
+            assert "<!" not in text and "<@" not in text and "<#" not in text
+            for href in links(text):
+                assert "|" not in href and "<" not in href and ">" not in href
+
+
+def test_javascript_and_data_urls_are_not_linked():
+    for url in ("javascript:alert(1)", "data:text/html,<b>x</b>", "ftp://x.example/"):
+        assert safe_url(url) is None
+        payload = render_alert(HEADLINE, report(url=url))
+        assert all(b["type"] != "actions" for b in payload["blocks"])
+        assert not any(links(t) for t in mrkdwn_texts(payload))
+
+
+def _within_limits(payload: dict[str, Any]) -> None:
+    assert len(payload["text"]) <= 4000
+    for block in payload["blocks"]:
+        text = block.get("text", {})
+        if block["type"] == "header":
+            assert len(text["text"]) <= HEADER_MAX
+        elif text:
+            assert len(text["text"]) <= SECTION_MAX, (block["type"], len(text["text"]))
+        for element in block.get("elements", []):
+            if "url" in element:
+                assert len(element["url"]) <= 3000
+            if element.get("type") == "mrkdwn":
+                assert len(element["text"]) <= SECTION_MAX
+
+
+def test_long_plain_fields_are_trimmed_within_block_kit_limits():
+    long = "word " * 5000
+    payload = render_alert(
+        HEADLINE,
+        report(
+            title=long, source=long[:300], evidence=long, fallback_reason=long, text_from="feed"
+        ),
+        also_reported=[report(source=f"Outlet {n}") for n in range(200)],
+    )
+    _within_limits(payload)
+    _within_limits(render_reply(report(title=long, evidence=long)))
+    _within_limits(render_notice(long))
+
+
+def test_escaping_cannot_push_a_block_past_its_limit():
+    ampersands = "&" * 1200
+    payload = render_alert(HEADLINE, report(evidence=ampersands, title="<" * 200))
+    _within_limits(payload)
+    _within_limits(render_reply(report(evidence="\n" * 500 + ampersands)))
+    wide_url = "https://news.example/" + "ü" * 1900  # ~11,000 characters once percent-encoded
+    _within_limits(render_alert(HEADLINE, report(url=wide_url)))

@@ -1,0 +1,238 @@
+"""sources.yaml faults: every one named with file:line, all at once, before anything runs."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from newswatch.cli import main
+from newswatch.config import ConfigError, load_sources, parse_sources
+
+GOOD = """\
+sources:
+  - name: Wire
+    url: https://wire.example/rss
+alerts:
+  channels: ["#news", "#arms"]
+  channel: "#news"
+  routes:
+    - channel: "#arms"
+      event_types: [arms_transfer]
+"""
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        parse_sources(text, filename="sources.yaml")
+    return [str(p) for p in info.value.problems]
+
+
+def test_good_file_parses():
+    config = parse_sources(GOOD)
+    assert config.alerts.channels == ("#news", "#arms")
+    assert config.alerts.routes[0].channel == "#arms"
+
+
+def test_invalid_yaml_names_the_line():
+    assert problems("sources:\n  - name: a\n   url: x\n") == [
+        "sources.yaml:3: invalid YAML: expected <block end>, but found '<block mapping start>'"
+    ]
+
+
+def test_every_fault_at_once_with_lines():
+    text = """\
+sources:
+  - name: A
+    url: ftp://a.example/feed
+    interval: 5s
+    colour: red
+  - name: A
+    url: http://exa mple.com/
+    headers: {"X-Key": "secret-value\\nInjected: 1"}
+    allow_hosts: ["http://10.0.0.1"]
+  - name: B
+    url: https://a.example:99999/
+    interval: .inf
+schedule:
+  interval: 0
+alerts:
+  channels: ["#news"]
+  channel: "#news"
+  routes:
+    - channel: "#nwes"
+      event_types: [summit_boycott, coup]
+"""
+    found = problems(text)
+    expected = [
+        "sources.yaml:6: sources[1].name: duplicate source name 'A' (first at line 2)",
+        "sources.yaml:19: alerts.routes[0].channel: unknown channel '#nwes': not in alerts.channels (#news)",
+        "sources.yaml:3: sources[0].url: 'ftp://a.example/feed' is not an http(s) URL with a host",
+        "sources.yaml:4: sources[0].interval: a poll interval must be at least 60s (got 5s)",
+        "sources.yaml:5: sources[0].colour: unknown key",
+        "sources.yaml:7: sources[1].url: 'http://exa mple.com/' contains spaces or control characters",
+        "sources.yaml:8: sources[1].headers: the value of header 'X-Key' contains a line break",
+        "sources.yaml:9: sources[1].allow_hosts: 'http://10.0.0.1' is not a host name or IP address (no scheme, port or path)",
+        "sources.yaml:11: sources[2].url: 'https://a.example:99999/' has an invalid port",
+        "sources.yaml:12: sources[2].interval: inf is not a duration such as 10m, 2h or 7d",
+        "sources.yaml:20: alerts.routes[0].event_types[1]: Input should be 'summit_boycott', 'withdrawal_statement', 'arms_transfer', 'diplomatic_rupture' or 'declaration_refusal'",
+        "sources.yaml:14: schedule.interval: a duration must be greater than zero",
+    ]
+    assert found == expected
+    assert not any("secret-value" in p for p in found)  # header values are never echoed
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "sources.yaml:1: the file is empty; expected `sources:`"),
+        ("- a\n- b\n", "sources.yaml:1: expected a mapping with a `sources:` list"),
+        ("sources: []\n", "sources.yaml:1: sources: Tuple should have at least 1 item"),
+        (
+            "sources:\n  - name: a\n    url: https://a.example/\nsources: []\n",
+            "sources.yaml:4: sources: duplicate key",
+        ),
+        (
+            "sources:\n  - name: a\n    url: https://a.example/x/\n  - name: b\n    url: https://A.example/x\n",
+            "sources.yaml:5: sources[1].url: duplicate source url 'https://A.example/x' (first at line 3)",
+        ),
+        ("sources: !!python/object/apply:os.system ['true']\n", "sources.yaml:1: invalid YAML"),
+        ("a: &a [*a]\nsources: []\n", "sources.yaml:1: an alias refers to itself"),
+        ("sources: " + "[" * 3000 + "]" * 3000 + "\n", "invalid YAML: nested too deeply"),
+        (
+            "sources:\n  - name: a\n    url: https://a.example/\nalerts:\n  channels: ['#a']\n"
+            "  digest:\n    channel: '#b'\n",
+            "sources.yaml:7: alerts.digest.channel: unknown channel '#b'",
+        ),
+        (
+            "sources:\n  - name: a\n    url: https://a.example/\nalerts:\n  channel: 'News Room'\n",
+            "sources.yaml:5: alerts.channel: 'News Room' is not a Slack channel",
+        ),
+        (
+            "sources:\n  - name: a\n    url: https://a.example/\n    headers: {'Bad Name': x}\n",
+            "sources.yaml:4: sources[0].headers: 'Bad Name' is not a valid HTTP header name",
+        ),
+        (
+            "sources:\n  - name: a\n    url: https://a.example/\n    interval: 10 parsecs\n",
+            "sources.yaml:4: sources[0].interval: '10 parsecs' is not a duration",
+        ),
+        (
+            "sources:\n  - name: a\n    url: https://a.example/\n    interval: 99999999d\n",
+            "sources.yaml:4: sources[0].interval: a duration must be at most 366 days",
+        ),
+    ],
+)
+def test_config_faults(text, expected):
+    found = problems(text)
+    assert any(p.startswith(expected) or expected in p for p in found), found
+
+
+def test_yaml_billion_laughs_is_refused():
+    lines = ["l0: &l0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 9)]
+    found = problems("\n".join(lines) + "\nsources: *l8\n")
+    assert len(found) == 1 and "expands to more than" in found[0]
+
+
+def test_channels_list_is_optional():
+    config = parse_sources(
+        "sources:\n  - name: a\n    url: https://a.example/\nalerts:\n  channel: '#anything'\n"
+    )
+    assert config.alerts.channels is None
+
+
+def test_unreadable_file(tmp_path: Path):
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_sources(tmp_path / "missing.yaml")
+    (tmp_path / "latin1.yaml").write_bytes("sources: [caf\xe9]".encode("latin-1"))
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_sources(tmp_path / "latin1.yaml")
+
+
+# --- through the command line: exit 2 before anything runs --------------------------------
+
+
+BROKEN = "sources:\n  - name: a\n    url: gopher://a.example/\n    volume: 11\n"
+
+
+@pytest.fixture
+def broken(tmp_path: Path, newswatch_env: Path) -> Path:
+    path = tmp_path / "sources.yaml"
+    path.write_text(BROKEN, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def nothing_runs(monkeypatch):
+    import flows.monitor
+    import newswatch.serve
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("ran despite a broken sources file")
+
+    monkeypatch.setattr(flows.monitor, "poll", must_not_run)
+    monkeypatch.setattr(newswatch.serve, "serve", must_not_run)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sources", "check", "{path}"],
+        ["run", "--once", "--sources", "{path}"],
+        ["serve", "--sources", "{path}"],
+    ],
+)
+def test_cli_exits_2_with_file_line_messages(argv, broken, nothing_runs, capsys):
+    code = main([arg.format(path=broken) for arg in argv])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"{broken}:3: sources[0].url: 'gopher://a.example/' is not an http(s) URL" in err
+    assert f"{broken}:4: sources[0].volume: unknown key" in err
+
+
+def test_cli_sources_check_reads_the_default_path(broken, monkeypatch, capsys):
+    monkeypatch.setenv("NEWSWATCH_SOURCES", str(broken))
+    assert main(["sources", "check"]) == 2
+    assert "unknown key" in capsys.readouterr().err
+
+
+def test_cli_sources_check_ok(tmp_path: Path, capsys):
+    path = tmp_path / "sources.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    assert main(["sources", "check", str(path)]) == 0
+    assert "OK — 1 sources (1 enabled)" in capsys.readouterr().out
+
+
+# --- a running deployment keeps the last good file ---------------------------------------
+
+
+def test_broken_file_falls_back_to_the_last_good_copy(tmp_path: Path, caplog):
+    from flows.monitor import load_config
+
+    data = tmp_path / "data"
+    path = tmp_path / "sources.yaml"
+    logger = logging.getLogger("test.monitor")
+    path.write_text(GOOD, encoding="utf-8")
+    config, fallback = load_config(path, data, logger)
+    assert config.sources[0].name == "Wire" and fallback is None
+    assert (data / "sources.last-good.yaml").read_text(encoding="utf-8") == GOOD
+
+    path.write_text(BROKEN, encoding="utf-8")
+    with caplog.at_level(logging.ERROR, logger="test.monitor"):
+        config, fallback = load_config(path, data, logger)
+    assert config.sources[0].name == "Wire"
+    assert fallback is not None and f"{path}:3: sources[0].url" in fallback  # shown in the artifact
+    message = caplog.records[-1].getMessage()
+    assert "is broken; using the last good copy" in message
+    assert f"{path}:3: sources[0].url" in message  # says what is wrong, with the line
+    assert (data / "sources.last-good.yaml").read_text(encoding="utf-8") == GOOD  # not overwritten
+
+
+def test_broken_file_without_a_last_good_copy_fails(tmp_path: Path):
+    from flows.monitor import load_config
+
+    path = tmp_path / "sources.yaml"
+    path.write_text(BROKEN, encoding="utf-8")
+    with pytest.raises(ConfigError):
+        load_config(path, tmp_path / "data", logging.getLogger("test.monitor"))
