@@ -1,0 +1,457 @@
+"""Rule files (detectors/rules/<lang>/*.yaml) → compiled, validated rule sets.
+
+Owns: reading the YAML, expanding the placeholders of the rule language ({MACRO},
+{ORG:target}, {_4}), compiling the regular expressions once, and reporting any malformed
+rule as `RuleError` naming file and line. Must never match text: that is engine.py's job.
+
+Placeholder language (see detectors/README.md for the analyst's version):
+  {NAME}          a macro: a list of alternatives from `macros:` (type file, then _language)
+  {_N}            up to N arbitrary words
+  {ORG} {STATE} … an entity mention of that kind (ENTITY_CLASSES); {ORG:target} also
+                  records the mention as the detection's target (or actor)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from newswatch.models import EventType, Modality
+
+RULES_DIR = Path(__file__).with_name("rules")
+
+# Masked entity tokens: U+E000 <kind letter> <mention index> U+E001. Letters:
+# S state named by alias or capital, D state named by demonym, P capital used as a place,
+# N person, O organisation, T treaty, A armed group.
+TOKEN_OPEN, TOKEN_CLOSE = "\ue000", "\ue001"
+ENTITY_CLASSES: dict[str, str] = {
+    "ORG": "OT",
+    "NAMEDORG": "O",
+    "TREATY": "T",
+    "STATE": "SD",
+    "COUNTRY": "S",
+    "PERSON": "N",
+    "ACTOR": "SDN",
+    "PARTY": "SDNAP",
+    "PLACE": "P",
+    "ARMED": "A",
+    "ANY": "SDPNOTA",
+}
+SLOTS = ("actor", "target")
+SUBJECTS = ("actor", "target", "none")
+SCOPES = ("sentence", "clause", "left", "right", "match")
+_PLACEHOLDER = re.compile(r"\{(_\d+|[A-Z][A-Z_0-9]*)(?::(actor|target))?\}")
+
+
+class RuleError(ValueError):
+    """A rule file is malformed; the message starts with `file:line:`."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+        self.path, self.line = str(path), line
+        super().__init__(f"{path}:{line if line is not None else '?'}: {message}")
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that records the 1-based line of every mapping under '__line__'."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+@dataclass(frozen=True, slots=True)
+class Cond:
+    """A regex that vetoes (unless) or is required by a rule, checked within `scope`."""
+
+    id: str
+    regex: re.Pattern[str]
+    scope: str = "sentence"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One trigger pattern of one event type."""
+
+    id: str
+    regex: re.Pattern[str]
+    confidence: float
+    modality: Modality | None
+    unless: tuple[Cond, ...]
+    requires: tuple[Cond, ...]
+    subject: str  # which slot the grammatical subject (left of the trigger) fills
+    source: str  # "file:line", for error messages and debugging
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TypeRules:
+    """All rules of one event type in one language."""
+
+    type: EventType
+    prefilter: tuple[tuple[str, ...], ...]  # stem groups; each must hit before rules run
+    rules: tuple[Rule, ...]
+    unless: tuple[Cond, ...]
+    requires: tuple[Cond, ...]
+    need: frozenset[str]  # slots that must be filled for a detection
+    actor_kinds: str  # kind letters accepted as actor
+    target_kinds: str  # kind letters accepted as target
+    preps: dict[str, str]  # preposition -> slot its entity object fills
+    default_modality: Modality
+    allowed_modality: frozenset[Modality]
+    target_format: str  # how the target string is built (see engine._format_target)
+    org_fallback: bool  # resolve a missing target from the article's main organisation
+    with_reason: bool
+    pairs: tuple[re.Pattern[str], ...]  # patterns naming both parties (actor_N, target_N)
+    target_right: bool  # take the first fitting mention right of the trigger as target
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LanguageRules:
+    """Everything the engine needs for one language."""
+
+    lang: str
+    types: tuple[TypeRules, ...]
+    clause_breaks: re.Pattern[str]
+    background: tuple[re.Pattern[str], ...]
+    fresh: tuple[re.Pattern[str], ...]
+    modality: tuple[tuple[Modality, tuple[re.Pattern[str], ...]], ...]
+    reason: tuple[re.Pattern[str], ...]
+    reason_context: re.Pattern[str] | None
+    pronouns: re.Pattern[str] | None
+    join_words: re.Pattern[str] | None
+    subject_preps: re.Pattern[str] | None
+    relative: re.Pattern[str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """Compiled rules for every language found under a rules directory."""
+
+    languages: dict[str, LanguageRules] = field(default_factory=dict)
+
+    def for_lang(self, lang: str) -> LanguageRules | None:
+        return self.languages.get(lang)
+
+
+def _alternation(items: Any, where: str, line: int | None) -> str:
+    if isinstance(items, str):
+        items = [items]
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise RuleError(where, line, "a macro must be a string or a list of strings")
+    parts = sorted({i.strip() for i in items if i.strip()}, key=len, reverse=True)
+    return "(?:" + "|".join(_spaces(p) for p in parts) + ")"
+
+
+def _spaces(pattern: str) -> str:
+    # A literal space in a rule means "some whitespace", so line-wrapped text still matches.
+    # Punctuation may cling to the word before ("statement, after") or after ("“failure").
+    # Spaces inside a character class ("[- ]") and escaped spaces stay literal.
+    out: list[str] = []
+    in_class = escaped = False
+    for ch in pattern:
+        if escaped:
+            out.append(ch)
+            escaped = False
+        elif ch == "\\":
+            out.append(ch)
+            escaped = True
+        elif ch == "[" and not in_class:
+            in_class = True
+            out.append(ch)
+        elif ch == "]" and in_class:
+            in_class = False
+            out.append(ch)
+        elif ch == " " and not in_class:
+            out.append(_GAP_SPACE)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+_GAP_SPACE = r"""[,;:'"”’)]*\s+["“‘(]?"""
+
+
+def _token(letters: str) -> str:
+    return f"{TOKEN_OPEN}[{letters}]\\d+{TOKEN_CLOSE}"
+
+
+def expand(pattern: str, macros: dict[str, str], where: str, line: int | None) -> str:
+    """Expand placeholders in one rule pattern into a plain regular expression."""
+    counter = {"actor": 0, "target": 0}
+
+    def repl(m: re.Match[str]) -> str:
+        name, slot = m.group(1), m.group(2)
+        if name.startswith("_"):
+            if slot:
+                raise RuleError(where, line, f"a gap {{{name}}} cannot fill a slot")
+            return f"(?:\\S+\\s+){{0,{int(name[1:])}}}?"
+        if name in ENTITY_CLASSES:
+            body = _token(ENTITY_CLASSES[name])
+        elif name in macros:
+            body = macros[name]
+        else:
+            raise RuleError(where, line, f"unknown placeholder {{{name}}}")
+        if slot:
+            counter[slot] += 1
+            return f"(?P<{slot}_{counter[slot]}>{body})"
+        return body
+
+    out = _spaces(pattern)
+    # Macros may use placeholders themselves ({ORGREF} uses {MOD} and {ORG}).
+    for _ in range(6):
+        new = _PLACEHOLDER.sub(repl, out)
+        if new == out:
+            return out
+        out = new
+    raise RuleError(where, line, "placeholders nested too deeply (a macro refers to itself?)")
+
+
+def _compile(regex: str, where: str, line: int | None, flags: int = re.IGNORECASE) -> re.Pattern:
+    try:
+        return re.compile(regex, flags)
+    except re.error as exc:
+        raise RuleError(where, line, f"bad regular expression: {exc}") from None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = yaml.load(fh, Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise RuleError(path, mark.line + 1 if mark else None, f"invalid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise RuleError(path, 1, "a rule file must be a mapping")
+    return data
+
+
+def _conds(items: Any, macros: dict[str, str], where: str, default_line: int | None) -> tuple:
+    out = []
+    for i, item in enumerate(items or []):
+        if isinstance(item, str):
+            item = {"pattern": item}
+        if not isinstance(item, dict) or "pattern" not in item:
+            raise RuleError(where, default_line, "a condition needs a `pattern`")
+        line = item.get("__line__", default_line)
+        scope = item.get("scope", "sentence")
+        if scope not in SCOPES:
+            raise RuleError(where, line, f"unknown scope {scope!r}; use one of {SCOPES}")
+        regex = _compile(expand(item["pattern"], macros, where, line), where, line)
+        out.append(Cond(str(item.get("id", f"cond{i}")), regex, scope))
+    return tuple(out)
+
+
+def _patterns(items: Any, macros: dict[str, str], where: str, line: int | None) -> tuple:
+    return tuple(_compile(expand(p, macros, where, line), where, line) for p in items or [])
+
+
+def _modality(value: Any, where: str, line: int | None) -> Modality | None:
+    if value is None:
+        return None
+    try:
+        return Modality(value)
+    except ValueError:
+        raise RuleError(where, line, f"unknown modality {value!r}") from None
+
+
+_TYPE_KEYS = {
+    "type", "prefilter", "macros", "rules", "unless", "requires", "need", "actor_kinds",
+    "target_kinds", "preps", "default_modality", "allowed_modality", "target_format",
+    "org_fallback", "reason", "pairs", "target_right", "__line__",
+}  # fmt: skip
+_RULE_KEYS = {
+    "id", "pattern", "patterns", "confidence", "modality", "unless", "requires", "subject",
+    "__line__",
+}  # fmt: skip
+
+
+def _letters(kinds: Any, where: str, line: int | None) -> str:
+    letters = ""
+    for k in kinds or []:
+        if k not in ENTITY_CLASSES:
+            raise RuleError(where, line, f"unknown entity class {k!r}")
+        letters += ENTITY_CLASSES[k]
+    return "".join(sorted(set(letters)))
+
+
+def _load_type(path: Path, lang: str, lang_macros: dict[str, str]) -> TypeRules:
+    data = _read_yaml(path)
+    where = str(path)
+    unknown = set(data) - _TYPE_KEYS
+    if unknown:
+        raise RuleError(where, data["__line__"], f"unknown keys {sorted(unknown)}")
+    try:
+        etype = EventType(data.get("type"))
+    except ValueError:
+        raise RuleError(
+            where, data["__line__"], f"unknown event type {data.get('type')!r}"
+        ) from None
+    macros = dict(lang_macros)
+    for name, items in (data.get("macros") or {}).items():
+        if name == "__line__":
+            continue
+        macros[name] = _alternation(items, where, data["macros"].get("__line__"))
+    rules = []
+    for item in data.get("rules") or []:
+        line = item.get("__line__")
+        unknown = set(item) - _RULE_KEYS
+        if unknown:
+            raise RuleError(where, line, f"unknown keys {sorted(unknown)} in rule")
+        rid = item.get("id")
+        pats = item.get("patterns") or ([item["pattern"]] if "pattern" in item else [])
+        if not rid or not pats:
+            raise RuleError(where, line, "a rule needs an `id` and a `pattern`")
+        body = "|".join(f"(?:{expand(p, macros, where, line)})" for p in pats)
+        if len(pats) > 1:
+            # Named slot groups may repeat across alternatives; Python needs unique names.
+            body = _renumber(body)
+        regex = _compile(f"(?<!\\w)(?:{body})(?!\\w)", where, line)
+        subject = item.get("subject", "actor")
+        if subject not in SUBJECTS:
+            raise RuleError(where, line, f"subject must be one of {SUBJECTS}")
+        rules.append(
+            Rule(
+                id=f"{lang}.{etype.value}.{rid}",
+                regex=regex,
+                confidence=float(item.get("confidence", 0.8)),
+                modality=_modality(item.get("modality"), where, line),
+                unless=_conds(item.get("unless"), macros, where, line),
+                requires=_conds(item.get("requires"), macros, where, line),
+                subject=subject,
+                source=f"{where}:{line}",
+            )
+        )
+    if not rules:
+        raise RuleError(where, data["__line__"], "no rules")
+    prefilter = data.get("prefilter")
+    line = data["__line__"]
+    if not prefilter or not isinstance(prefilter, list):
+        raise RuleError(where, line, "`prefilter` (a list of trigger stems) is required")
+    # One list = one group of stems; a list of lists = groups that must all match.
+    groups = prefilter if all(isinstance(g, list) for g in prefilter) else [prefilter]
+    allowed = data.get("allowed_modality") or [m.value for m in Modality]
+    return TypeRules(
+        type=etype,
+        prefilter=tuple(_stems(g, where, line) for g in groups),
+        rules=tuple(rules),
+        unless=_conds(data.get("unless"), macros, where, line),
+        requires=_conds(data.get("requires"), macros, where, line),
+        need=frozenset(data.get("need") or ["actor"]),
+        actor_kinds=_letters(data.get("actor_kinds") or ["ACTOR"], where, line),
+        target_kinds=_letters(data.get("target_kinds") or ["ORG"], where, line),
+        preps={str(k): str(v) for k, v in (data.get("preps") or {}).items() if k != "__line__"},
+        default_modality=_modality(data.get("default_modality", "announced"), where, line)
+        or Modality.ANNOUNCED,
+        allowed_modality=frozenset(_modality(m, where, line) for m in allowed),  # type: ignore[misc]
+        target_format=str(data.get("target_format", "{entity}")),
+        org_fallback=bool(data.get("org_fallback", False)),
+        with_reason=bool(data.get("reason", False)),
+        pairs=tuple(
+            _compile(_renumber(expand(p, macros, where, line)), where, line)
+            for p in data.get("pairs") or []
+        ),
+        target_right=bool(data.get("target_right", True)),
+    )
+
+
+def _stems(group: Any, where: str, line: int | None) -> tuple[str, ...]:
+    """A prefilter group: literal word starts (case-insensitive), "=word" for a whole word
+    only, or @org/@treaty for the first words of those entities' aliases."""
+    if not isinstance(group, list) or not group:
+        raise RuleError(where, line, "a prefilter group must be a non-empty list")
+    out = []
+    for item in group:
+        item = str(item)
+        if any(ch in item for ch in "\\[](){}|*+?^$"):
+            raise RuleError(where, line, f"prefilter stems are plain text, not regex: {item!r}")
+        out.append(item)
+    return tuple(out)
+
+
+def _renumber(body: str) -> str:
+    seen: dict[str, int] = {}
+
+    def repl(m: re.Match[str]) -> str:
+        slot = m.group(1)
+        seen[slot] = seen.get(slot, 0) + 1
+        return f"(?P<{slot}_{seen[slot]}>"
+
+    return re.sub(r"\(\?P<(actor|target)_\d+>", repl, body)
+
+
+def _load_language(directory: Path) -> LanguageRules:
+    lang_file = directory / "_language.yaml"
+    if not lang_file.exists():
+        raise RuleError(lang_file, None, "missing _language.yaml")
+    data = _read_yaml(lang_file)
+    where = str(lang_file)
+    line = data["__line__"]
+    lang = str(data.get("lang") or directory.name)
+    macros = {
+        name: _alternation(items, where, line)
+        for name, items in (data.get("macros") or {}).items()
+        if name != "__line__"
+    }
+    types = tuple(
+        _load_type(p, lang, macros) for p in sorted(directory.glob("*.yaml")) if p.name[0] != "_"
+    )
+    modality = []
+    for name, pats in (data.get("modality") or {}).items():
+        if name == "__line__":
+            continue
+        mod = _modality(name, where, line)
+        assert mod is not None
+        modality.append((mod, _patterns(pats, macros, where, line)))
+
+    def opt(key: str, flags: int = re.IGNORECASE) -> re.Pattern[str] | None:
+        value = data.get(key)
+        if not value:
+            return None
+        regex = value if isinstance(value, str) else "|".join(f"(?:{v})" for v in value)
+        return _compile(expand(regex, macros, where, line), where, line, flags)
+
+    breaks = opt("clause_breaks")
+    if breaks is None:
+        raise RuleError(where, line, "`clause_breaks` is required")
+    return LanguageRules(
+        lang=lang,
+        types=types,
+        clause_breaks=breaks,
+        background=_patterns(data.get("background"), macros, where, line),
+        fresh=_patterns(data.get("fresh"), macros, where, line),
+        modality=tuple(modality),
+        reason=_patterns(data.get("reason"), macros, where, line),
+        reason_context=opt("reason_context"),
+        pronouns=opt("pronouns"),
+        join_words=opt("join_words", 0),
+        subject_preps=opt("subject_preps"),
+        relative=opt("relative"),
+    )
+
+
+def load_rules(path: str | Path | None = None) -> RuleSet:
+    """Load every language directory under `path` (default: the packaged rules)."""
+    root = Path(path) if path else RULES_DIR
+    if not root.is_dir():
+        raise RuleError(root, None, "rules directory not found")
+    langs = {}
+    for d in sorted(root.iterdir()):
+        if d.is_dir() and not d.name.startswith((".", "_")) and any(d.glob("*.yaml")):
+            lr = _load_language(d)
+            langs[lr.lang] = lr
+    return RuleSet(langs)
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> RuleSet:
+    """The packaged rule set, compiled once per process."""
+    return load_rules()

@@ -1,0 +1,36 @@
+"""Shared paths and helpers for the detector tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from detectors import detect
+from newswatch.models import EventType
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO.parent / "shared"
+PROJECT_CORPUS = REPO / "tests" / "corpus" / "labelled.jsonl"
+
+
+def types_of(text: str, **kw) -> set[str]:
+    """The event types detect() reports for `text`, as plain strings."""
+    kw.setdefault("published", dt.date(2024, 6, 1))
+    return {d.type.value for d in detect(text, **kw)}
+
+
+def one(text: str, etype: EventType, **kw):
+    """The single detection of `etype` in `text` (fails if absent)."""
+    kw.setdefault("published", dt.date(2024, 6, 1))
+    found = [d for d in detect(text, **kw) if d.type == etype]
+    assert found, f"no {etype.value} in {text!r}"
+    return found[0]
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.exists():
+        pytest.skip("../shared not present")
+    return SHARED
