@@ -5,8 +5,13 @@ database itself, never from in-process locks:
 - an item is claimed by `INSERT … ON CONFLICT DO NOTHING` on its unique key, so exactly one run
   processes it (a claim left by a crashed run is taken over after `STALE_CLAIM`);
 - an alert is written before any Slack call and leased by a conditional UPDATE before sending,
-  so exactly one sender owns it at a time; it is marked sent only on Slack's ok.
-Schema changes go through alembic (newswatch/migrations); `open_store` upgrades on start.
+  so exactly one sender owns it at a time; it is marked sent only on Slack's ok;
+- grouping (read developments, then write) is serialised: `BEGIN IMMEDIATE` on SQLite, a
+  transaction-scoped advisory lock (`lock_grouping`) on PostgreSQL.
+On PostgreSQL every transaction runs at READ COMMITTED on purpose: each statement after a lock
+sees what the previous lock holder committed (REPEATABLE READ would keep the older snapshot).
+Schema changes go through alembic (newswatch/migrations); `Store(url)` upgrades on start, under
+an advisory lock on PostgreSQL so several workers starting at once migrate exactly once.
 """
 
 from __future__ import annotations
@@ -29,17 +34,33 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    and_,
     create_engine,
     event,
+    exists,
+    or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    aliased,
+    mapped_column,
+    sessionmaker,
+)
 
 STALE_CLAIM = timedelta(minutes=30)  # a claim older than this belongs to a run that died
 ALERT_LEASE = timedelta(minutes=2)  # a sender holds an alert at most this long per attempt
+# pg_advisory_xact_lock keys (bigint, per database). GROUPING_LOCK is the value
+# developments.py has used since the first release: keep it, or old and new workers would
+# group without excluding each other during a rolling upgrade.
+GROUPING_LOCK = 724311
+MIGRATION_LOCK = 724312
 
 
 def utcnow() -> datetime:
@@ -60,9 +81,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value
+        # PostgreSQL answers in the session's TimeZone: normalise, so strftime(... "UTC") and
+        # dedupe keys built from these values are the same whichever server answered.
+        return value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -204,10 +229,13 @@ class Store:
         with self._sessions.begin() as session:
             yield session
 
+    def _insert(self, table: Any) -> Any:
+        dialect = postgresql if self.dialect == "postgresql" else sqlite
+        return dialect.insert(table)
+
     def insert_ignore(self, table: Any) -> Any:
         """INSERT … ON CONFLICT DO NOTHING for this backend."""
-        dialect = postgresql if self.dialect == "postgresql" else sqlite
-        return dialect.insert(table).on_conflict_do_nothing()
+        return self._insert(table).on_conflict_do_nothing()
 
     # --- items -------------------------------------------------------------------------
 
@@ -217,6 +245,10 @@ class Store:
         """Claim the keys no one has; returns the keys this run now owns (new or stale)."""
         if not keyed:
             return set()
+        # Sorted, so two runs inserting overlapping batches take the unique-index locks in the
+        # same order: on PostgreSQL the later one waits for the earlier and then skips its keys,
+        # where opposite orders would deadlock (and abort one run's whole claim).
+        keyed = sorted(dict(keyed).items())
         now = utcnow()
         rows = [
             {
@@ -237,19 +269,33 @@ class Store:
                 .scalars()
                 .all()
             )
-            taken_over = (
+            # A stale claim is taken over by one run only: rows another run is taking over (or
+            # finishing) right now are locked, and skipped rather than waited for.
+            stale = (
                 s.execute(
-                    update(Item)
+                    select(Item.id)
                     .where(
                         Item.item_key.in_(keys),
                         Item.status == "claimed",
                         Item.claimed_at < now - STALE_CLAIM,
                     )
+                    .order_by(Item.item_key)
+                    .with_for_update(skip_locked=True)
+                )
+                .scalars()
+                .all()
+            )
+            taken_over = (
+                s.execute(
+                    update(Item)
+                    .where(Item.id.in_(stale))
                     .values(claimed_at=now, claimed_by=run_id)
                     .returning(Item.item_key)
                 )
                 .scalars()
                 .all()
+                if stale
+                else []
             )
         return set(inserted) | set(taken_over)
 
@@ -268,18 +314,115 @@ class Store:
             return {row.source: row for row in s.scalars(select(FeedState))}
 
     def save_feed_state(self, state: FeedState) -> None:
+        """Upsert one source's state. (A SELECT-then-INSERT merge fails with a duplicate key
+        when two runs poll a new source at once.) `failure_notice_sent` belongs to the health
+        notices (newswatch.health): it is set on insert but never overwritten from here."""
+        values: dict[str, Any] = {}
+        for column in FeedState.__table__.columns:
+            value = getattr(state, column.key)
+            if value is None and column.default is not None:
+                value = column.default.arg
+            values[column.key] = value
+        statement = self._insert(FeedState.__table__).values(values)
+        statement = statement.on_conflict_do_update(
+            index_elements=[FeedState.source],
+            set_={
+                key: statement.excluded[key]
+                for key in values
+                if key not in ("source", "failure_notice_sent")
+            },
+        )
         with self.session() as s:
-            s.merge(state)
+            s.execute(statement)
+
+    # --- alerts --------------------------------------------------------------------------
+
+    def lease_next_alert(
+        self,
+        *,
+        exclude_ids: Iterable[int] = (),
+        exclude_developments: Iterable[int] = (),
+        exclude_channels: Iterable[str] = (),
+        lease: timedelta = ALERT_LEASE,
+    ) -> AlertRow | None:
+        """Lease the oldest due alert (pending, or its sender's lease ran out) and return it,
+        or None when nothing is due.
+
+        Only the oldest unsent alert of a development is ever due, so several senders keep a
+        development's order (its top-level message, then replies and chat.updates in the order
+        they were written) — a sender never posts a reply, or an older source count, past
+        another sender. On PostgreSQL the candidate row is locked `FOR UPDATE SKIP LOCKED`:
+        concurrent senders pass over each other's candidates instead of queueing behind them;
+        the conditional UPDATE keeps the lease exclusive on SQLite too.
+        """
+        now = utcnow()
+        earlier = aliased(AlertRow)
+        due = or_(
+            AlertRow.status == "pending",
+            and_(AlertRow.status == "sending", AlertRow.lease_until < now),
+        )
+        blocked_by_earlier = exists().where(
+            earlier.development_id == AlertRow.development_id,
+            earlier.id < AlertRow.id,
+            earlier.status != "sent",
+        )
+        query = select(AlertRow.id).where(due, ~blocked_by_earlier)
+        if ids := list(exclude_ids):
+            query = query.where(AlertRow.id.not_in(ids))
+        if developments := list(exclude_developments):
+            query = query.where(
+                or_(AlertRow.development_id.is_(None), AlertRow.development_id.not_in(developments))
+            )
+        if channels := list(exclude_channels):
+            query = query.where(AlertRow.channel.not_in(channels))
+        query = query.order_by(AlertRow.id).limit(1).with_for_update(skip_locked=True, of=AlertRow)
+        with self.session() as s:
+            alert_id = s.execute(query).scalar()
+            if alert_id is None:
+                return None
+            leased = s.execute(
+                update(AlertRow)
+                .where(AlertRow.id == alert_id, due)
+                .values(status="sending", lease_until=now + lease)
+            ).rowcount
+            return s.get(AlertRow, alert_id) if leased == 1 else None
+
+    # --- locks ---------------------------------------------------------------------------
+
+    def lock_grouping(self, session: Session) -> None:
+        """Serialise development grouping across processes until `session` commits.
+        Must be the transaction's first statement (READ COMMITTED then shows it everything the
+        previous holder wrote). SQLite needs nothing: its transactions are BEGIN IMMEDIATE."""
+        if self.dialect == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": GROUPING_LOCK})
+
+    def dispose(self) -> None:
+        self.engine.dispose()
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest alembic revision (creates it on an empty database)."""
+    """Bring the schema to the newest alembic revision (creates it on an empty database).
+
+    Safe when several processes start at once: on PostgreSQL the upgrade runs in one
+    transaction holding an advisory lock, so the first process migrates and the others, once
+    the lock is theirs, find the schema at head (DDL is transactional there); on SQLite the
+    transaction is BEGIN IMMEDIATE, which serialises the same way. A database already at head —
+    every start but the first after an upgrade — is recognised without taking the lock.
+    """
     from alembic import command
     from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with engine.connect() as connection:
+        if MigrationContext.configure(connection).get_current_revision() == head:
+            return
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
@@ -307,4 +450,14 @@ def _make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    if url.startswith(("postgres://", "postgresql://")):
+        # A bare URL would pick psycopg2, which newswatch does not install.
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        # The claims, leases and grouping lock above are written for READ COMMITTED; say so
+        # rather than inherit whatever default_transaction_isolation the server was given.
+        options["isolation_level"] = "READ COMMITTED"
+    if url.startswith("postgresql+psycopg"):
+        options["connect_args"] = {"connect_timeout": 10, "options": "-c timezone=UTC"}
+    return create_engine(url, **options)
