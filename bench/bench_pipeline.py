@@ -32,14 +32,15 @@ def serve(pages: list[bytes], per_feed: int) -> tuple[ThreadingHTTPServer, int]:
     feeds = (len(pages) + per_feed - 1) // per_feed
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             port = self.server.server_address[1]
             if self.path.startswith("/feed/"):
                 n = int(self.path.rsplit("/", 1)[1])
                 items = "".join(
                     f"<item><title>Page {i}</title><link>http://127.0.0.1:{port}/p/{i}</link>"
                     f"<guid>p{i}</guid><description>Item {i}</description></item>"
-                    for i in range(n * per_feed, min(len(pages), (n + 1) * per_feed)))
+                    for i in range(n * per_feed, min(len(pages), (n + 1) * per_feed))
+                )
                 body = f"<rss version='2.0'><channel><title>f{n}</title>{items}</channel></rss>".encode()
                 kind = "application/rss+xml"
             else:
@@ -75,31 +76,49 @@ def main() -> None:
     pages = load_pages(args.pages)
     server, feeds = serve(pages, per_feed=50)
     port = server.server_address[1]
-    config = parse_sources("sources:\n" + "".join(
-        f"  - {{name: f{n}, url: 'http://127.0.0.1:{port}/feed/{n}'}}\n" for n in range(feeds)))
+    config = parse_sources(
+        "sources:\n"
+        + "".join(
+            f"  - {{name: f{n}, url: 'http://127.0.0.1:{port}/feed/{n}'}}\n" for n in range(feeds)
+        )
+    )
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(f"sqlite:///{tmp}/bench.db")
 
         async def poll_all():
             async with Fetcher() as fetcher:
-                return await asyncio.gather(*(
-                    poll_source(fetcher, store, s, None, run_id="bench", schedule_interval=config.schedule.interval)
-                    for s in config.sources))
+                return await asyncio.gather(
+                    *(
+                        poll_source(
+                            fetcher,
+                            store,
+                            s,
+                            None,
+                            run_id="bench",
+                            schedule_interval=config.schedule.interval,
+                        )
+                        for s in config.sources
+                    )
+                )
 
         started = time.perf_counter()
         polled = asyncio.run(poll_all())
         fetch_s = time.perf_counter() - started
         jobs = [job for _, js in polled for job in js]
         mb = sum(len(p) for p in pages) / 1e6
-        print(f"fetch+parse+claim: {len(jobs)} pages ({mb:.1f} MB) from {feeds} feeds in {fetch_s:.2f} s "
-              f"= {len(jobs) / fetch_s:.0f} pages/s")
+        print(
+            f"fetch+parse+claim: {len(jobs)} pages ({mb:.1f} MB) from {feeds} feeds in {fetch_s:.2f} s "
+            f"= {len(jobs) / fetch_s:.0f} pages/s"
+        )
         for workers in (1, 2):
             started = time.perf_counter()
             analysed = analyse_pages(jobs, workers=workers)
             took = time.perf_counter() - started
-            print(f"extract+detect, {workers} worker(s): {len(jobs) / took:.1f} pages/s "
-                  f"({1000 * took / len(jobs):.1f} ms/page), detections: "
-                  f"{sum(len(a.detections) for a in analysed)}")
+            print(
+                f"extract+detect, {workers} worker(s): {len(jobs) / took:.1f} pages/s "
+                f"({1000 * took / len(jobs):.1f} ms/page), detections: "
+                f"{sum(len(a.detections) for a in analysed)}"
+            )
         started = time.perf_counter()
         record_articles(store, analysed, config, "#bench")
         took = time.perf_counter() - started

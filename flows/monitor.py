@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_client, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
+from prefect.concurrency.asyncio import concurrency
 from prefect.runtime import flow_run
 
 from newswatch.alerts import DryRunSink, Sink, SlackSink
@@ -24,7 +26,7 @@ from newswatch.config import ConfigError, SourcesConfig, load_sources, parse_sou
 from newswatch.delivery import DeliveryReport, deliver_pending
 from newswatch.developments import AnalysedArticle, GroupingReport, record_articles
 from newswatch.digest import enqueue_digest
-from newswatch.fetch import Fetcher
+from newswatch.fetch import Fetcher, FetchLimits, HostGate
 from newswatch.health import enqueue_health_notices
 from newswatch.pipeline import PageJob, SourceOutcome, analyse_pages, poll_source, select_sources
 from newswatch.settings import Settings
@@ -101,6 +103,31 @@ def make_sink(settings: Settings) -> Sink:
     return SlackSink(settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url)
 
 
+async def prefect_host_gate(lease_seconds: float) -> HostGate | None:
+    """Per-host politeness across every worker: hosts with an active Prefect global concurrency
+    limit named `host:<hostname>` (e.g. `prefect gcl create host:tass.com --limit 2`) get a
+    slot per request. Looked up once per run, so unlimited hosts cost no API call at all."""
+    limited: set[str] = set()
+    async with get_client() as client:
+        offset = 0
+        while page := await client.read_global_concurrency_limits(limit=200, offset=offset):
+            limited |= {
+                gcl.name.removeprefix("host:")
+                for gcl in page
+                if gcl.name.startswith("host:") and gcl.active
+            }
+            offset += len(page)
+    if not limited:
+        return None
+
+    def gate(host: str) -> AbstractAsyncContextManager[object]:
+        if host not in limited:
+            return nullcontext()
+        return concurrency(f"host:{host}", occupy=1, lease_duration=lease_seconds)
+
+    return gate
+
+
 def _run_name() -> str:
     return f"poll-{datetime.now(UTC):%Y%m%d-%H%M%S}"
 
@@ -120,47 +147,54 @@ async def poll(
     )
     channel = settings.slack_channel or config.alerts.channel or DEFAULT_CHANNEL
     store = Store(settings.resolved_database_url)
-    run_id = str(flow_run.get_id() or _run_name())
-    chosen = select_sources(config, tags, shard, shards)
-    states = store.feed_states()
-    async with Fetcher() as fetcher:
-        polled = await asyncio.gather(
-            *(
-                poll_feed(fetcher, store, source, states.get(source.name), config, run_id)
-                for source in chosen
+    try:
+        run_id = str(flow_run.get_id() or _run_name())
+        chosen = select_sources(config, tags, shard, shards)
+        states = store.feed_states()
+        limits = FetchLimits.from_env()
+        host_gate = await prefect_host_gate(lease_seconds=max(60.0, 2 * limits.total_timeout))
+        async with Fetcher(limits, host_gate=host_gate) as fetcher:
+            polled = await asyncio.gather(
+                *(
+                    poll_feed(fetcher, store, source, states.get(source.name), config, run_id)
+                    for source in chosen
+                )
             )
+        outcomes = [outcome for outcome, _ in polled]
+        jobs = [job for _, source_jobs in polled for job in source_jobs]
+        watchlist = frozenset(config.watchlist) or None
+        analysed = await extract_and_detect(jobs, watchlist, len(jobs)) if jobs else []
+        grouping = await group_developments(store, analysed, config, channel)
+        notices = enqueue_health_notices(
+            store, outcomes, channel=channel, notice_after=config.alerts.source_failure_notice_after
         )
-    outcomes = [outcome for outcome, _ in polled]
-    jobs = [job for _, source_jobs in polled for job in source_jobs]
-    watchlist = frozenset(config.watchlist) or None
-    analysed = await extract_and_detect(jobs, watchlist, len(jobs)) if jobs else []
-    grouping = await group_developments(store, analysed, config, channel)
-    notices = enqueue_health_notices(
-        store, outcomes, channel=channel, notice_after=config.alerts.source_failure_notice_after
-    )
-    if config.alerts.digest is not None:
-        enqueue_digest(store, config.alerts.digest, channel)
-    delivery = await deliver_alerts(store, make_sink(settings))
-    for name, error in delivery.blocked_channels.items():
-        logger.error(
-            "Slack refused alerts for %s (%s): they stay pending until this is fixed", name, error
+        if config.alerts.digest is not None:
+            enqueue_digest(store, config.alerts.digest, channel)
+        delivery = await deliver_alerts(store, make_sink(settings))
+        for name, error in delivery.blocked_channels.items():
+            logger.error(
+                "Slack refused alerts for %s (%s): they stay pending until this is fixed",
+                name,
+                error,
+            )
+        summary = _summary(outcomes, analysed, grouping, delivery, notices)
+        summary["config_fallback"] = config_fallback
+        await create_markdown_artifact(
+            key="newswatch-run-report",
+            markdown=_report(summary),
+            description="newswatch: sources, developments and alerts of this run",
         )
-    summary = _summary(outcomes, analysed, grouping, delivery, notices)
-    summary["config_fallback"] = config_fallback
-    await create_markdown_artifact(
-        key="newswatch-run-report",
-        markdown=_report(summary),
-        description="newswatch: sources, developments and alerts of this run",
-    )
-    logger.info(
-        "run done: %d sources, %d new articles, %d detections, %d alerts sent, %d pending",
-        len(outcomes),
-        len(analysed),
-        len(grouping.detections),
-        len(delivery.sent),
-        delivery.pending,
-    )
-    return summary
+        logger.info(
+            "run done: %d sources, %d new articles, %d detections, %d alerts sent, %d pending",
+            len(outcomes),
+            len(analysed),
+            len(grouping.detections),
+            len(delivery.sent),
+            delivery.pending,
+        )
+        return summary
+    finally:
+        store.dispose()  # a PostgreSQL pool must not outlive the run
 
 
 def _summary(

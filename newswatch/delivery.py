@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
 from newswatch.alerts import AUTH_ERRORS, Posted, Sink, SinkError
 from newswatch.developments import ESCALATION_PLACEHOLDER
-from newswatch.store import ALERT_LEASE, AlertRow, Store, utcnow
+from newswatch.store import AlertRow, Store, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -49,100 +49,68 @@ def deliver_pending(
     sleep: Callable[[float], None] = time.sleep,
 ) -> DeliveryReport:
     report = DeliveryReport()
-    auth_error: str | None = None
-    waiting_developments: set[int] = set()
+    waiting_developments: set[int] = set()  # an alert failed: its later ones wait (order)
     unavailable: set[str] = set()  # channels that kept failing transiently: try next run
-    for alert_id, development_id, channel in _due_alerts(store):
-        if auth_error or channel in report.blocked_channels or channel in unavailable:
-            continue
-        if development_id is not None and development_id in waiting_developments:
-            continue  # an earlier alert of this development is not sent yet: keep the order
-        alert = _lease(store, alert_id)
+    tried: set[int] = set()
+    while True:
+        alert = store.lease_next_alert(
+            exclude_ids=tried,
+            exclude_developments=waiting_developments,
+            exclude_channels={*report.blocked_channels, *unavailable},
+        )
         if alert is None:
-            continue  # another sender holds it, or it was sent meanwhile
-        sent = False
-        for attempt in range(attempts_per_run):
-            try:
-                _send(store, sink, alert)
-                sent = True
-                break
-            except _NotReady:
-                break
-            except SinkError as error:
-                _record_error(store, alert, error.code)
-                if error.permanent:
-                    report.blocked_channels[channel] = error.code
-                    if error.code in AUTH_ERRORS:
-                        auth_error = error.code
-                    log.error(
-                        "Slack refuses alerts for %s: %s; alerts stay pending until fixed",
-                        channel,
-                        error.code,
-                    )
-                    break
-                log.warning(
-                    "alert %s to %s failed (%s), attempt %d",
-                    alert.id,
-                    channel,
-                    error.code,
-                    attempt + 1,
-                )
-                if attempt + 1 < attempts_per_run:
-                    sleep(backoff * 2**attempt)
-                else:
-                    unavailable.add(channel)
-        if sent:
+            break
+        tried.add(alert.id)
+        error = _deliver_with_retries(store, sink, alert, attempts_per_run, backoff, sleep)
+        if error is None:
             report.sent.append(alert.id)
+            continue
+        _release(store, alert.id)
+        if alert.development_id is not None:
+            waiting_developments.add(alert.development_id)
+        report.errors.append(f"alert {alert.id} ({alert.channel}): {error.code}")
+        if error.permanent:
+            report.blocked_channels[alert.channel] = error.code
+            log.error(
+                "Slack refuses alerts for %s: %s; alerts stay pending until fixed",
+                alert.channel,
+                error.code,
+            )
+            if error.code in AUTH_ERRORS:
+                break  # the token is bad: no channel will work
         else:
-            _release(store, alert.id)
-            if development_id is not None:
-                waiting_developments.add(development_id)
-            if alert.last_error and not alert.last_error.startswith("waiting"):
-                report.errors.append(f"alert {alert.id} ({channel}): {alert.last_error}")
+            unavailable.add(alert.channel)
     with store.session() as s:
         report.pending = len(s.scalars(select(AlertRow.id).where(AlertRow.status != "sent")).all())
     return report
 
 
-class _NotReady(Exception):
-    """The alert needs a parent message that is not posted yet."""
-
-
-def _due_alerts(store: Store) -> list[tuple[int, int | None, str]]:
-    now = utcnow()
-    with store.session() as s:
-        return [
-            tuple(row)  # type: ignore[misc]
-            for row in s.execute(
-                select(AlertRow.id, AlertRow.development_id, AlertRow.channel)
-                .where(
-                    or_(
-                        AlertRow.status == "pending",
-                        (AlertRow.status == "sending") & (AlertRow.lease_until < now),
-                    )
-                )
-                .order_by(AlertRow.id)
-            ).all()
-        ]
-
-
-def _lease(store: Store, alert_id: int) -> AlertRow | None:
-    now = utcnow()
-    with store.session() as s:
-        leased = s.execute(
-            update(AlertRow)
-            .where(AlertRow.id == alert_id)
-            .where(
-                or_(
-                    AlertRow.status == "pending",
-                    (AlertRow.status == "sending") & (AlertRow.lease_until < now),
-                )
-            )
-            .values(status="sending", lease_until=now + ALERT_LEASE)
-        ).rowcount
-        if leased != 1:
+def _deliver_with_retries(
+    store: Store,
+    sink: Sink,
+    alert: AlertRow,
+    attempts: int,
+    backoff: float,
+    sleep: Callable[[float], None],
+) -> SinkError | None:
+    """Send one leased alert; None when sent, else the last error (permanent ones at once)."""
+    for attempt in range(attempts):
+        try:
+            _send(store, sink, alert)
             return None
-        return s.get(AlertRow, alert_id)
+        except SinkError as error:
+            _record_error(store, alert, error.code)
+            if error.permanent or attempt + 1 == attempts:
+                return error
+            log.warning(
+                "alert %s to %s failed (%s), attempt %d",
+                alert.id,
+                alert.channel,
+                error.code,
+                attempt + 1,
+            )
+            sleep(backoff * 2**attempt)
+    raise AssertionError("unreachable")
 
 
 def _release(store: Store, alert_id: int) -> None:
@@ -169,8 +137,8 @@ def _parent(store: Store, alert_id: int | None) -> AlertRow | None:
         return None
     with store.session() as s:
         parent = s.get(AlertRow, alert_id)
-    if parent is None or parent.status != "sent":
-        raise _NotReady()
+    # Leasing only the oldest unsent alert of a development guarantees its parent was sent.
+    assert parent is not None and parent.status == "sent", f"alert {alert_id} not sent yet"
     return parent
 
 

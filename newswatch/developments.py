@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from datasketch import MinHash
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from newswatch.alerts import Headline, Report, render_alert, render_reply
@@ -124,9 +124,7 @@ def record_articles(
     report = GroupingReport()
     for entry in analysed:
         with store.session() as session:
-            if store.dialect == "postgresql":
-                # Grouping reads then writes developments: serialise it across workers.
-                session.execute(text("SELECT pg_advisory_xact_lock(724311)"))
+            store.lock_grouping(session)  # grouping reads then writes: one worker at a time
             _record_one(session, entry, config, default_channel, now or utcnow(), report)
     return report
 

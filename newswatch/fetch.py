@@ -23,6 +23,7 @@ import socket
 import zlib
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
@@ -62,6 +63,10 @@ _ACTIVE_GUARD: contextvars.ContextVar[tuple[ConnectGuard, str] | None] = context
 )
 
 _ENV_PREFIX = "NEWSWATCH_FETCH_"
+
+
+# host -> an async context manager held around each request to that host
+HostGate = Callable[[str], AbstractAsyncContextManager[object]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,14 +297,21 @@ class Fetcher:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        host_gate: HostGate | None = None,
     ):
         self.limits = limits or FetchLimits.from_env()
+        # Shared across processes and workers (e.g. Prefect global concurrency limits), on top
+        # of this process's own per-host semaphores.
+        self._host_gate = host_gate
         self._transport = transport
         self._sleep = sleep
         self._client: httpx.AsyncClient | None = None
         self._host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(self.limits.per_host)
         )
+
+    def _gate(self, host: str) -> AbstractAsyncContextManager[object]:
+        return self._host_gate(host) if self._host_gate is not None else nullcontext()
 
     async def __aenter__(self) -> Fetcher:
         limits = self.limits
@@ -421,7 +433,7 @@ class Fetcher:
                 await guard(current)
             token = _ACTIVE_GUARD.set((guard, current) if isinstance(guard, ConnectGuard) else None)
             try:
-                async with self._host_slots[parts.hostname]:
+                async with self._host_slots[parts.hostname], self._gate(parts.hostname):
                     started = loop.time()
                     try:
                         if budget.remaining <= 0:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
-
 from newswatch.alerts import escape, render_notice
 from newswatch.pipeline import SourceOutcome
 from newswatch.store import AlertRow, FeedState, Store, utcnow
@@ -22,7 +20,8 @@ def enqueue_health_notices(
     announced: list[str] = []
     with store.session() as s:
         for outcome in outcomes:
-            state = s.get(FeedState, outcome.source)
+            # Two runs covering one source take turns on its row, so only one announces.
+            state = s.get(FeedState, outcome.source, with_for_update=True)
             if state is None or outcome.status == "skipped":
                 continue
             if state.consecutive_failures >= notice_after and not state.failure_notice_sent:
@@ -43,16 +42,16 @@ def enqueue_health_notices(
                 state.failure_notice_sent = False
             else:
                 continue
-            if s.scalars(select(AlertRow.id).where(AlertRow.dedupe_key == key)).first() is None:
-                s.add(
-                    AlertRow(
-                        dedupe_key=key,
-                        kind="notice",
-                        channel=channel,
-                        payload=render_notice(text),
-                        status="pending",
-                        created_at=utcnow(),
-                    )
+            s.execute(
+                store.insert_ignore(AlertRow.__table__).values(
+                    dedupe_key=key,
+                    kind="notice",
+                    channel=channel,
+                    payload=render_notice(text),
+                    status="pending",
+                    attempts=0,
+                    created_at=utcnow(),
                 )
+            )
             announced.append(text)
     return announced

@@ -10,6 +10,7 @@ reaches the others.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import zlib
@@ -30,6 +31,7 @@ from newswatch.store import FeedState, Store, utcnow
 
 log = logging.getLogger(__name__)
 
+MAX_ITEM_KEY = 700  # store.Item.item_key is VARCHAR(700)
 MAX_ITEMS_PER_FEED = 100  # newest first; a feed that suddenly lists 10,000 entries is capped
 MAX_BACKOFF = timedelta(hours=6)
 FEED_ACCEPT = (
@@ -68,8 +70,12 @@ class SourceOutcome:
 
 
 def item_key(item: FeedItem) -> str:
-    """One key per story: its canonical URL, else the source's own guid."""
-    return item.url or f"{item.source}:{item.item_id}"
+    """One key per story: its canonical URL, else the source's own guid. Over-long keys keep a
+    readable prefix and a hash, so they fit the store's unique column on every backend."""
+    key = item.url or f"{item.source}:{item.item_id}"
+    if len(key) <= MAX_ITEM_KEY:
+        return key
+    return key[:600] + "#sha256=" + hashlib.sha256(key.encode()).hexdigest()
 
 
 def backoff_after(failures: int, interval: timedelta) -> timedelta:

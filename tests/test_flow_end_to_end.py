@@ -59,3 +59,35 @@ def test_two_runs_alert_once_per_development_and_then_nothing(
     assert len(state.calls) == calls_before, [c.method for c in state.calls[calls_before:]]
     assert second["articles"] == 0
     assert {s["status"] for s in second["sources"]} == {"not_modified"}
+
+
+@pytest.mark.parametrize("host_limit", [None, 1])
+def test_per_host_politeness_follows_prefect_global_concurrency_limits(
+    host_limit, newswatch_env, tmp_path: Path
+):
+    from prefect import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+
+    from flows.monitor import poll
+    from newswatch.demo.site import SampleSite
+
+    async def set_limit(limit: int | None) -> None:
+        async with get_client() as client:
+            for gcl in await client.read_global_concurrency_limits(limit=100):
+                await client.delete_global_concurrency_limit_by_name(gcl.name)
+            if limit is not None:
+                await client.create_global_concurrency_limit(
+                    GlobalConcurrencyLimitCreate(name="host:127.0.0.1", limit=limit)
+                )
+
+    asyncio.run(set_limit(host_limit))
+    try:
+        with SampleSite(delay=0.05) as site:
+            sources = tmp_path / "sources.yaml"
+            sources.write_text(site.sources_yaml(), encoding="utf-8")
+            summary = asyncio.run(poll(sources=str(sources)))
+    finally:
+        asyncio.run(set_limit(None))  # the harness is shared by the whole session
+    assert {s["status"] for s in summary["sources"]} == {"ok"}, summary["sources"]
+    # Without a limit this process allows 2 requests per host at once; with one, Prefect does.
+    assert site.max_in_flight == (host_limit or 2)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -106,15 +107,30 @@ def render_article(article: Mapping[str, Any], outlet: str) -> bytes:
 class SampleSite:
     """Serve a SampleWorld on 127.0.0.1 in a background thread (`with SampleSite() as site:`)."""
 
-    def __init__(self, world: SampleWorld | None = None, port: int = 0):
+    def __init__(self, world: SampleWorld | None = None, port: int = 0, delay: float = 0.0):
         self.world = world or load_sample()
         self.requests: list[tuple[str, str | None]] = []  # (path, If-None-Match)
+        self.delay = delay  # seconds per response, to make concurrency observable in tests
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._lock = threading.Lock()
         outlets = {f["slug"]: f["title"] for f in self.world.feeds}
         articles = {a["slug"]: a for a in self.world.articles}
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                with site._lock:
+                    site.in_flight += 1
+                    site.max_in_flight = max(site.max_in_flight, site.in_flight)
+                try:
+                    time.sleep(site.delay)
+                    self._respond()
+                finally:
+                    with site._lock:
+                        site.in_flight -= 1
+
+            def _respond(self) -> None:
                 path = self.path.split("?", 1)[0]
                 site.requests.append((path, self.headers.get("If-None-Match")))
                 body, content_type = None, "text/html; charset=utf-8"
