@@ -132,7 +132,7 @@ def _run_name() -> str:
     return f"poll-{datetime.now(UTC):%Y%m%d-%H%M%S}"
 
 
-@flow(name="newswatch-poll", flow_run_name=_run_name, log_prints=True)
+@flow(name="newswatch-poll", flow_run_name=_run_name)
 async def poll(
     sources: str | None = None,
     tags: list[str] | None = None,

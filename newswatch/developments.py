@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 from datasketch import MinHash
@@ -190,16 +190,17 @@ def _record_one(
             (d for d in candidates if same_development(d.actors, d.target, detection)), None
         )
         if development is None:
-            _open_development(
-                session, det_row, detection, entry, config, default_channel, event_time
+            channel = config.alerts.channels_for(
+                detection.type.value, entry.source_tags, default_channel
             )
+            _open_development(session, det_row, article_row, channel, event_time)
             report.new.append(det_row.development_id or 0)
             continue
         det_row.development_id = development.id
         development.report_count += 1
         development.last_seen_at = max(development.last_seen_at, event_time)
         if MODALITY_RANK[detection.modality] > MODALITY_RANK[Modality(development.modality)]:
-            _escalate(session, development, det_row, detection, entry)
+            _escalate(session, development, det_row, article_row)
             report.escalated.append(development.id)
         elif _is_copy(session, development.id, article_row.id, signature):
             det_row.role = "copy"
@@ -212,7 +213,7 @@ def _record_one(
                 "reply",
                 development,
                 development.channel,
-                render_reply(_report(entry.article, detection)),
+                render_reply(_report(det_row, article_row)),
                 thread_alert_id=development.parent_alert_id,
             )
             _enqueue_parent_update(session, development, det_row)
@@ -223,18 +224,15 @@ def _record_one(
 def _open_development(
     session: Session,
     det_row: DetectionRow,
-    detection: Detection,
-    entry: AnalysedArticle,
-    config: SourcesConfig,
-    default_channel: str,
+    article_row: ArticleRow,
+    channel: str,
     event_time: datetime,
 ) -> DevelopmentRow:
-    channel = config.alerts.channels_for(detection.type.value, entry.source_tags, default_channel)
     development = DevelopmentRow(
-        type=detection.type.value,
-        actors=list(detection.actors),
-        target=detection.target,
-        modality=detection.modality.value,
+        type=det_row.type,
+        actors=list(det_row.actors),
+        target=det_row.target,
+        modality=det_row.modality,
         channel=channel,
         first_seen_at=event_time,
         last_seen_at=event_time,
@@ -250,24 +248,20 @@ def _open_development(
         "new",
         development,
         channel,
-        render_alert(_headline(detection), _report(entry.article, detection)),
+        render_alert(_headline(det_row), _report(det_row, article_row)),
     )
     development.parent_alert_id = alert.id
     return development
 
 
 def _escalate(
-    session: Session,
-    development: DevelopmentRow,
-    det_row: DetectionRow,
-    detection: Detection,
-    entry: AnalysedArticle,
+    session: Session, development: DevelopmentRow, det_row: DetectionRow, article_row: ArticleRow
 ) -> None:
     earlier_alert_id = development.parent_alert_id
     det_row.role = "escalation"
-    development.modality = detection.modality.value
+    development.modality = det_row.modality
     payload = render_alert(
-        _headline(detection), _report(entry.article, detection), escalates=ESCALATION_PLACEHOLDER
+        _headline(det_row), _report(det_row, article_row), escalates=ESCALATION_PLACEHOLDER
     )
     payload["escalates_alert_id"] = earlier_alert_id
     alert = _enqueue(
@@ -307,33 +301,18 @@ def _enqueue_parent_update(
         .where(DetectionRow.development_id == development.id)
         .order_by(DetectionRow.id)
     ).all()
+    # The top-level message is the latest "first" or "escalation" report.
+    head, head_article = [(d, a) for d, a in rows if d.role in ("first", "escalation")][-1]
     parent = session.get(AlertRow, development.parent_alert_id)
-    first_index = next(
-        (
-            i
-            for i, (d, _) in enumerate(rows)
-            if d.role in ("first", "escalation")
-            and f":{d.id}:" in (parent.dedupe_key if parent else "")
-        ),
-        0,
-    )
-    first_det, first_article = (
-        rows[first_index] if parent and parent.kind == "escalation" else rows[0]
-    )
-    reports = [_report_from_rows(d, a) for d, a in rows if d.id != first_det.id]
+    earlier_alert_id = parent.payload.get("escalates_alert_id") if parent else None
     payload = render_alert(
-        _headline_from_row(first_det),
-        _report_from_rows(first_det, first_article),
-        also_reported=reports,
+        _headline(head),
+        _report(head, head_article),
+        also_reported=[_report(d, a) for d, a in rows if d.id != head.id],
+        escalates=ESCALATION_PLACEHOLDER if earlier_alert_id else None,
     )
-    if parent is not None and "escalates_alert_id" in parent.payload:
-        payload = render_alert(
-            _headline_from_row(first_det),
-            _report_from_rows(first_det, first_article),
-            also_reported=reports,
-            escalates=ESCALATION_PLACEHOLDER,
-        )
-        payload["escalates_alert_id"] = parent.payload["escalates_alert_id"]
+    if earlier_alert_id:
+        payload["escalates_alert_id"] = earlier_alert_id
     _enqueue(
         session,
         f"det:{det_row.id}:update",
@@ -372,19 +351,7 @@ def _enqueue(
     return alert
 
 
-def _headline(detection: Detection) -> Headline:
-    return Headline(
-        type=detection.type,
-        modality=detection.modality,
-        actors=detection.actors,
-        target=detection.target,
-        reason=detection.reason,
-        rule=detection.rule,
-        confidence=detection.confidence,
-    )
-
-
-def _headline_from_row(row: DetectionRow) -> Headline:
+def _headline(row: DetectionRow) -> Headline:
     return Headline(
         type=EventType(row.type),
         modality=Modality(row.modality),
@@ -396,19 +363,7 @@ def _headline_from_row(row: DetectionRow) -> Headline:
     )
 
 
-def _report(article: Article, detection: Detection) -> Report:
-    return Report(
-        source=article.item.source,
-        title=article.title,
-        url=article.item.url,
-        published=article.item.published,
-        evidence=detection.evidence,
-        text_from=article.text_from,
-        fallback_reason=article.fallback_reason,
-    )
-
-
-def _report_from_rows(det: DetectionRow, art: ArticleRow) -> Report:
+def _report(det: DetectionRow, art: ArticleRow) -> Report:
     return Report(
         source=art.source,
         title=art.title,
@@ -418,7 +373,3 @@ def _report_from_rows(det: DetectionRow, art: ArticleRow) -> Report:
         text_from=art.text_from,
         fallback_reason=art.fallback_reason,
     )
-
-
-def recent_window(now: datetime, window: timedelta) -> datetime:
-    return now - window
