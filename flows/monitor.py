@@ -20,6 +20,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.concurrency.asyncio import concurrency
 from prefect.runtime import flow_run
+from sqlalchemy import select
 
 from newswatch.alerts import DryRunSink, Sink, SlackSink
 from newswatch.config import ConfigError, SourcesConfig, load_sources, parse_sources
@@ -30,7 +31,7 @@ from newswatch.fetch import Fetcher, FetchLimits, HostGate
 from newswatch.health import enqueue_health_notices
 from newswatch.pipeline import PageJob, SourceOutcome, analyse_pages, poll_source, select_sources
 from newswatch.settings import Settings
-from newswatch.store import FeedState, Store
+from newswatch.store import DevelopmentRow, FeedState, Store
 
 DEFAULT_CHANNEL = "#newswatch"
 
@@ -179,6 +180,7 @@ async def poll(
             )
         summary = _summary(outcomes, analysed, grouping, delivery, notices)
         summary["config_fallback"] = config_fallback
+        summary["developments"] = _developments(store, grouping)
         await create_markdown_artifact(
             key="newswatch-run-report",
             markdown=_report(summary),
@@ -234,6 +236,30 @@ def _summary(
     }
 
 
+def _developments(store: Store, grouping: GroupingReport) -> list[dict[str, Any]]:
+    """The developments this run opened or added to, for the run's artifact."""
+    changed = {*grouping.new, *grouping.updated}
+    if not changed:
+        return []
+    with store.session() as s:
+        rows = s.scalars(select(DevelopmentRow).where(DevelopmentRow.id.in_(changed))).all()
+    return [
+        {
+            "id": d.id,
+            "type": d.type,
+            "modality": d.modality,
+            "actors": d.actors,
+            "target": d.target,
+            "reports": d.report_count,
+            "channel": d.channel,
+            "change": "escalated"
+            if d.id in grouping.escalated
+            else ("new" if d.id in grouping.new else "updated"),
+        }
+        for d in sorted(rows, key=lambda d: d.id)
+    ]
+
+
 def _cell(value: Any) -> str:
     return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")[:300]
 
@@ -269,6 +295,20 @@ def _report(summary: dict[str, Any]) -> str:
             f"{s['consecutive_failures']} | {_cell(s['last_success_at'])} | "
             f"{_cell(s['next_poll_at'] or 'next run')} | {_cell(problems)} |"
         )
+    if summary.get("developments"):
+        lines += [
+            "",
+            "## Developments",
+            "",
+            "| # | change | type | who → whom | modality | reports | channel |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {d['id']} | {d['change']} | {d['type']} | "
+            f"{_cell(', '.join(d['actors']) + (' → ' + d['target'] if d['target'] else ''))} | "
+            f"{d['modality']} | {d['reports']} | {_cell(d['channel'])} |"
+            for d in summary["developments"]
+        ]
     if summary["detections"]:
         lines += ["", "## Detections", "", "| source | type | article |", "|---|---|---|"]
         lines += [

@@ -52,6 +52,16 @@ def test_two_runs_alert_once_per_development_and_then_nothing(
     # Every message carries its outbox id, so a lost response can be checked against Slack.
     assert all(c.params["metadata"]["event_type"] == "newswatch_alert" for c in posts)
     assert first["alerts_pending"] == 0
+    assert sorted(d["type"] for d in first["developments"]) == sorted(t for _, t in expected)
+    assert {d["change"] for d in first["developments"]} == {"new"}
+    from prefect.client.orchestration import get_client
+
+    async def artifact() -> str:
+        async with get_client() as client:
+            return (await client.read_latest_artifacts())[0].data  # type: ignore[union-attr]
+
+    report = asyncio.run(artifact())
+    assert "## Developments" in report and "## Sources" in report
     assert all(s["status"] == "ok" for s in first["sources"])
 
     calls_before = len(state.calls)
