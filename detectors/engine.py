@@ -222,11 +222,22 @@ def _scope_text(cond: Cond, text: str, ms: int, me: int, clause: tuple[int, int]
     return text
 
 
+# A trailing time clause dates the event before it: "ties were cut after the 2008 war",
+# "отношения разорваны после войны 2008 года".
+_TIME_TAIL = re.compile(
+    r"\W{0,3}(?:after|following|since|during|in the wake of|после|с|со времени|в ходе|по итогам)\s[^;:.]{0,60}",
+    re.IGNORECASE,
+)
+
+
 def _is_background(lr: LanguageRules, text: str, clause: tuple[int, int], ref_year: int) -> bool:
     # A few words before the clause belong to its time frame: "A year after Russia suspended".
     ctext = text[max(0, clause[0] - 25) : clause[1]]
     if any(p.search(ctext) for p in lr.background):
         return True
+    tail = _TIME_TAIL.match(text, clause[1])
+    if tail:
+        ctext += " " + tail.group(0)
     past = [int(y) for y in _YEAR.findall(ctext) if int(y) < ref_year]
     return bool(past) and not any(p.search(text) for p in lr.fresh)
 
@@ -421,7 +432,8 @@ def _rejection(
     for label, conds in (("type requires", tr.requires), ("rule requires", rule.requires)):
         if not all(_holds(c, text, ms, me, clause, memo) for c in conds):
             return label
-    if fld == "text" and _is_background(art.rules, text, clause, art.ref_year):
+    revealed = tr.reports_are_news and any(p.search(text) for p in art.rules.revelation)
+    if fld == "text" and not revealed and _is_background(art.rules, text, clause, art.ref_year):
         return "background"
     return None
 
@@ -468,12 +480,26 @@ def _fill_slots(
         if not slots[slot]:
             slots[slot] = preps[slot]
     # "between Armenia and Belarus", "Armenia and Belarus sever ties": both sides named.
+    # A pair naming only the counterpart ("the Belarusian envoy") fills the target when
+    # nothing else did, and never replaces the subject found for the trigger.
     for pair in tr.pairs:
         pm = pair.search(mk.text)
-        if pm:
-            slots["actor"] = _slot_mentions(pm, "actor") + _slot_mentions(pm, "target")
-            slots["target"] = _slot_mentions(pm, "target")
+        if not pm:
+            continue
+        p_actor, p_target = _slot_mentions(pm, "actor"), _slot_mentions(pm, "target")
+        if p_actor:
+            slots["actor"] = p_actor + p_target
+            slots["target"] = p_target
             break
+        if slots["actor"]:
+            own = {mk.mentions[i].entity.name for i in slots["actor"]}
+            p_target = [i for i in p_target if mk.mentions[i].entity.name not in own]
+            if p_target and not slots["target"]:
+                slots["target"] = p_target
+        else:
+            slots["actor"] = p_target
+            slots["target"] = p_target
+        break
     confidence = rule.confidence
     details: dict[str, str] = {"field": fld, "trigger": m.group(0).replace(TOKEN_OPEN, "")}
 

@@ -18,7 +18,7 @@ CANDIDATE_LANGUAGES = ("en", "ru", "uk", "be", "de", "fr", "es", "it", "pl", "tr
 _MIN_CHARS_FOR_MODEL = 25
 # Classifying the first few thousand characters is as accurate as the whole article and
 # keeps detection fast on long pages.
-_SAMPLE_CHARS = 600
+_SAMPLE_CHARS = 400
 
 _CYRILLIC = re.compile(r"[А-Яа-яЁёІіЇїЄєҐґЎў]")
 _UKRAINIAN = re.compile(r"[ІіЇїЄєҐґ]")

@@ -112,6 +112,9 @@ class TypeRules:
     with_reason: bool
     pairs: tuple[re.Pattern[str], ...]  # patterns naming both parties (actor_N, target_N)
     target_right: bool  # take the first fitting mention right of the trigger as target
+    # A sentence that reveals the event ("according to a UN report seen by …") is news even
+    # when the event itself is dated earlier ("last year"): third-party reports of deliveries.
+    reports_are_news: bool = False
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -130,6 +133,7 @@ class LanguageRules:
     join_words: re.Pattern[str] | None
     subject_preps: re.Pattern[str] | None
     relative: re.Pattern[str] | None
+    revelation: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +270,7 @@ def _modality(value: Any, where: str, line: int | None) -> Modality | None:
 _TYPE_KEYS = {
     "type", "prefilter", "macros", "rules", "unless", "requires", "need", "actor_kinds",
     "target_kinds", "preps", "default_modality", "allowed_modality", "target_format",
-    "org_fallback", "reason", "pairs", "target_right", "__line__",
+    "org_fallback", "reason", "pairs", "target_right", "reports_are_news", "__line__",
 }  # fmt: skip
 _RULE_KEYS = {
     "id", "pattern", "patterns", "confidence", "modality", "unless", "requires", "subject",
@@ -360,6 +364,7 @@ def _load_type(path: Path, lang: str, lang_macros: dict[str, str]) -> TypeRules:
             for p in data.get("pairs") or []
         ),
         target_right=bool(data.get("target_right", True)),
+        reports_are_news=bool(data.get("reports_are_news", False)),
     )
 
 
@@ -435,6 +440,7 @@ def _load_language(directory: Path) -> LanguageRules:
         join_words=opt("join_words", 0),
         subject_preps=opt("subject_preps"),
         relative=opt("relative"),
+        revelation=_patterns(data.get("revelation"), macros, where, line),
     )
 
 

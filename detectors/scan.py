@@ -76,14 +76,15 @@ def _entity_words(table: EntityTable, kinds: tuple[str, ...]) -> tuple[set[str],
         for a in aliases:
             if a.entity.kind not in kinds:
                 continue
+            # The whole word with its punctuation ("u.n.", "g-20", "non-aligned"): its
+            # first \w-run alone ("u", "g") would hit half the words of any page.
             longest = max(a.text.split(), key=lambda w: len(w.rstrip("*")))
-            token = re.match(r"\w+", longest)
-            if not token:
+            if not re.match(r"\w", longest):
                 continue
-            if longest.endswith("*") or token.end() < len(longest.rstrip("*")):
-                stems.add(token.group(0).lower())
+            if longest.endswith("*"):
+                stems.add(normalise(longest[:-1]))
             else:
-                words.add(token.group(0).lower())
+                words.add(normalise(longest))
     return words, stems
 
 
