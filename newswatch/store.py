@@ -299,14 +299,6 @@ class Store:
             )
         return set(inserted) | set(taken_over)
 
-    def item_ids(self, keys: Iterable[str]) -> dict[str, int]:
-        keys = list(keys)
-        if not keys:
-            return {}
-        with self.session() as s:
-            rows = s.execute(select(Item.item_key, Item.id).where(Item.item_key.in_(keys))).all()
-        return {key: item_id for key, item_id in rows}
-
     # --- feed state ----------------------------------------------------------------------
 
     def feed_states(self) -> dict[str, FeedState]:
