@@ -176,8 +176,8 @@ def render_alert(
                     {
                         "type": "mrkdwn",
                         "text": trim(
-                            f":newspaper: Reported by {count} sources (also: {escape(', '.join(names))}); "
-                            f"{len(also_reported)} further reports in the thread",
+                            f":newspaper: Reported by {count} sources "
+                            f"(also: {escape(', '.join(names))}); {len(also_reported)} further reports",
                             SECTION_MAX,
                         ),
                     }
@@ -201,7 +201,7 @@ def render_alert(
     fallback = (
         f"{TYPE_EMOJI[headline.type]} {title}: {who} — {first.title} — {first.url or first.source}"
     )
-    return {"text": trim(escape(fallback), FALLBACK_MAX), "blocks": blocks}
+    return {"text": escape_trim(fallback, FALLBACK_MAX), "blocks": blocks}
 
 
 def render_reply(report: Report) -> dict[str, Any]:
@@ -210,7 +210,7 @@ def render_reply(report: Report) -> dict[str, Any]:
     quote_ = "> " + escape_trim(report.evidence, 500).replace("\n", "\n> ")
     text = f"Also reported by {report.source}: {report.title} — {report.url or ''}"
     return {
-        "text": trim(escape(text), FALLBACK_MAX),
+        "text": escape_trim(text, FALLBACK_MAX),
         "blocks": [
             {
                 "type": "section",
