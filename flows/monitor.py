@@ -23,7 +23,7 @@ from prefect.runtime import flow_run
 from sqlalchemy import select
 
 from newswatch.alerts import DryRunSink, Sink, SlackSink
-from newswatch.config import ConfigError, SourcesConfig, load_sources, parse_sources
+from newswatch.config import ConfigError, Source, SourcesConfig, load_sources, parse_sources
 from newswatch.delivery import DeliveryReport, deliver_pending
 from newswatch.developments import AnalysedArticle, GroupingReport, record_articles
 from newswatch.digest import enqueue_digest
@@ -40,7 +40,7 @@ DEFAULT_CHANNEL = "#newswatch"
 async def poll_feed(
     fetcher: Fetcher,
     store: Store,
-    source: Any,
+    source: Source,
     state: FeedState | None,
     config: SourcesConfig,
     run_id: str,
@@ -61,14 +61,16 @@ async def extract_and_detect(
     return await asyncio.to_thread(analyse_pages, jobs, watchlist)
 
 
-@task(name="group-developments", cache_policy=NONE)
+# Grouping and delivery are idempotent (finished items are skipped, alerts are leased), so a
+# retry after a transient failure such as a locked database is always safe.
+@task(name="group-developments", cache_policy=NONE, retries=2, retry_delay_seconds=5)
 async def group_developments(
     store: Store, analysed: list[AnalysedArticle], config: SourcesConfig, channel: str
 ) -> GroupingReport:
     return await asyncio.to_thread(record_articles, store, analysed, config, channel)
 
 
-@task(name="deliver-alerts", cache_policy=NONE)
+@task(name="deliver-alerts", cache_policy=NONE, retries=2, retry_delay_seconds=5)
 async def deliver_alerts(store: Store, sink: Sink) -> DeliveryReport:
     return await asyncio.to_thread(deliver_pending, store, sink)
 
