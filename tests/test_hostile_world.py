@@ -88,14 +88,12 @@ def test_failing_source_backs_off_recovers_and_notifies_once_each_way(tmp_path: 
     limits = FetchLimits(retries=0)
     # Runs every INTERVAL, each a few seconds late or early: the grace absorbs the drift.
     schedule = [T0 + n * INTERVAL + timedelta(seconds=(-3) ** n % 7) for n in range(12)]
-    seen = []
-    for n, now in enumerate(schedule):
-        if n == 8:
-            switch.up = True
-        fetcher = Fetcher(limits, transport=httpx.MockTransport(switch))
 
-        async def one(fetcher=fetcher, now=now):
-            async with fetcher:
+    def poll_at(now):
+        """One run at `now`: poll the flaky source and let health notices follow."""
+
+        async def one():
+            async with Fetcher(limits, transport=httpx.MockTransport(switch)) as fetcher:
                 state = store.feed_states().get(source.name)
                 return await poll_source(
                     fetcher, store, source, state, run_id="r", schedule_interval=INTERVAL, now=now
@@ -103,6 +101,13 @@ def test_failing_source_backs_off_recovers_and_notifies_once_each_way(tmp_path: 
 
         outcome, _ = asyncio.run(one())
         enqueue_health_notices(store, [outcome], notice_after=2, channel="#ops")
+        return outcome
+
+    seen = []
+    for n, now in enumerate(schedule):
+        if n == 8:
+            switch.up = True
+        outcome = poll_at(now)
         seen.append((outcome.status, outcome.consecutive_failures, len(_notices(store))))
 
     assert seen == [
@@ -128,17 +133,7 @@ def test_failing_source_backs_off_recovers_and_notifies_once_each_way(tmp_path: 
     # Recovery: the first poll after the back-off succeeds, one notice says so, and then quiet.
     later = schedule[7] + backoff_after(4, INTERVAL)
     for now in (later, later + INTERVAL, later + 2 * INTERVAL):
-        fetcher = Fetcher(limits, transport=httpx.MockTransport(switch))
-
-        async def one(fetcher=fetcher, now=now):
-            async with fetcher:
-                state = store.feed_states().get(source.name)
-                return await poll_source(
-                    fetcher, store, source, state, run_id="r", schedule_interval=INTERVAL, now=now
-                )
-
-        outcome, _ = asyncio.run(one())
-        enqueue_health_notices(store, [outcome], notice_after=2, channel="#ops")
+        outcome = poll_at(now)
         assert outcome.status == "ok" and outcome.consecutive_failures == 0
     notices = _notices(store)
     assert len(notices) == 2 and "is working again" in notices[1]
