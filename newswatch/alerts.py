@@ -253,12 +253,26 @@ def _provenance(report: Report, headline: Headline) -> str:
 
 
 class SinkError(Exception):
-    """A delivery attempt failed. `permanent`: retrying cannot help until someone fixes config."""
+    """A delivery attempt failed.
 
-    def __init__(self, code: str, *, permanent: bool):
+    `permanent`: retrying cannot help until someone fixes the configuration.
+    `transient`: an outage (5xx, connection trouble, rate limit) that a later attempt may pass.
+    Codes of failures after which Slack *may* have posted anyway (no answer, or a 5xx) start with
+    "http_5" or "connection_error"; everything else is Slack saying no."""
+
+    def __init__(self, code: str, *, permanent: bool = False):
         self.code = code
         self.permanent = permanent
         super().__init__(code)
+
+    @property
+    def transient(self) -> bool:
+        return may_have_posted(self.code) or self.code == "ratelimited"
+
+
+def may_have_posted(error_code: str | None) -> bool:
+    """After a failure with this code, could the message be in Slack all the same?"""
+    return error_code is not None and error_code.startswith(("http_5", "connection_error"))
 
 
 PERMANENT_ERRORS = frozenset(
@@ -281,12 +295,16 @@ PERMANENT_ERRORS = frozenset(
 AUTH_ERRORS = frozenset(
     {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
 )
+# Errors that concern the channel or the token, not one message: every alert there waits.
+CHANNEL_ERRORS = AUTH_ERRORS | frozenset(
+    {"channel_not_found", "not_in_channel", "is_archived", "missing_scope", "no_permission"}
+)
 
 
 @dataclass(frozen=True)
 class Posted:
     channel_id: str
-    ts: str
+    ts: str | None
 
 
 class Sink(Protocol):
@@ -329,10 +347,15 @@ class SlackSink:
         try:
             response = getattr(self.client, method)(**params)
         except SlackApiError as exc:
-            code = str(exc.response.get("error") or f"http_{exc.response.status_code}")
+            status, error = exc.response.status_code, exc.response.get("error")
+            if status >= 500:
+                raise SinkError(f"http_{status}" + (f" {error}" if error else "")) from None
+            if status == 429:
+                raise SinkError("ratelimited") from None
+            code = str(error or f"http_{status}")
             raise SinkError(code, permanent=code in PERMANENT_ERRORS) from None
         except Exception as exc:  # urllib errors: connection refused, reset, timeout
-            raise SinkError(f"connection_error: {type(exc).__name__}", permanent=False) from None
+            raise SinkError(f"connection_error: {type(exc).__name__}") from None
         return response.data if isinstance(response.data, dict) else {}
 
     def post(
@@ -348,8 +371,10 @@ class SlackSink:
             unfurl_media=False,
             metadata={"event_type": METADATA_EVENT, "event_payload": {"alert_id": alert_id}},
         )
-        self._channel_ids[channel] = data["channel"]
-        return Posted(channel_id=data["channel"], ts=data["ts"])
+        # A minimal Slack-compatible server may omit these; threads and updates then degrade.
+        channel_id = str(data.get("channel") or channel)
+        self._channel_ids[channel] = channel_id
+        return Posted(channel_id=channel_id, ts=data.get("ts"))
 
     def update(self, channel_id: str, ts: str, payload: dict[str, Any]) -> None:
         self._call(

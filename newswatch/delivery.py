@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from newswatch.alerts import AUTH_ERRORS, Posted, Sink, SinkError
+from newswatch.alerts import AUTH_ERRORS, CHANNEL_ERRORS, Posted, Sink, SinkError, may_have_posted
 from newswatch.developments import ESCALATION_PLACEHOLDER
 from newswatch.store import AlertRow, Store, utcnow
 
@@ -65,6 +65,12 @@ def deliver_pending(
         if error is None:
             report.sent.append(alert.id)
             continue
+        if alert.kind == "update" and not error.transient and error.code not in CHANNEL_ERRORS:
+            # A source count Slack cannot apply (message gone, edits not allowed) is cosmetic:
+            # it must not hold back the development's later alerts. The next update redraws it.
+            _mark_skipped(store, alert.id, error.code)
+            log.warning("update %s to %s skipped: %s", alert.id, alert.channel, error.code)
+            continue
         _release(store, alert.id)
         if alert.development_id is not None:
             waiting_developments.add(alert.development_id)
@@ -81,7 +87,9 @@ def deliver_pending(
         else:
             unavailable.add(alert.channel)
     with store.session() as s:
-        report.pending = len(s.scalars(select(AlertRow.id).where(AlertRow.status != "sent")).all())
+        report.pending = len(
+            s.scalars(select(AlertRow.id).where(AlertRow.status.in_(("pending", "sending")))).all()
+        )
     return report
 
 
@@ -100,8 +108,8 @@ def _deliver_with_retries(
             return None
         except SinkError as error:
             _record_error(store, alert, error.code)
-            if error.permanent or attempt + 1 == attempts:
-                return error
+            if not error.transient or attempt + 1 == attempts:
+                return error  # Slack said no (or kept failing): retrying now will not help
             log.warning(
                 "alert %s to %s failed (%s), attempt %d",
                 alert.id,
@@ -111,6 +119,15 @@ def _deliver_with_retries(
             )
             sleep(backoff * 2**attempt)
     raise AssertionError("unreachable")
+
+
+def _mark_skipped(store: Store, alert_id: int, code: str) -> None:
+    with store.session() as s:
+        s.execute(
+            update(AlertRow)
+            .where(AlertRow.id == alert_id)
+            .values(status="skipped", lease_until=None, last_error=code)
+        )
 
 
 def _release(store: Store, alert_id: int) -> None:
@@ -145,21 +162,20 @@ def _parent(store: Store, alert_id: int | None) -> AlertRow | None:
 def _send(store: Store, sink: Sink, alert: AlertRow) -> None:
     if alert.kind == "update":
         parent = _parent(store, alert.update_alert_id)
-        assert parent is not None and parent.slack_channel_id and parent.slack_ts
+        if not (parent and parent.slack_channel_id and parent.slack_ts):
+            raise SinkError("parent_message_has_no_ts")  # Slack gave no ts to edit
         sink.update(parent.slack_channel_id, parent.slack_ts, _payload(store, sink, alert))
         _mark_sent(store, alert, Posted(parent.slack_channel_id, parent.slack_ts))
         return
     thread = _parent(store, alert.thread_alert_id)
     thread_ts = thread.slack_ts if thread else None
-    if alert.attempted_at is not None:
-        # A previous attempt may have reached Slack (crash, 5xx, timeout): ask before re-posting.
-        posted = sink.find_posted(
-            alert.channel, alert.id, since=alert.attempted_at, thread_ts=thread_ts
-        )
+    # A crash after the attempt (no error recorded) or an unanswered/5xx call may have posted.
+    if alert.attempted_at is not None and (
+        alert.last_error is None or may_have_posted(alert.last_error)
+    ):
+        posted = _already_posted(sink, alert, thread_ts)
         if posted is not None:
-            log.info(
-                "alert %s was already posted (found by its metadata); not posting again", alert.id
-            )
+            log.info("alert %s was already posted (found by its metadata); not again", alert.id)
             _mark_sent(store, alert, posted)
             return
     if alert.attempted_at is None:
@@ -168,6 +184,27 @@ def _send(store: Store, sink: Sink, alert: AlertRow) -> None:
         alert.channel, _payload(store, sink, alert), alert_id=alert.id, thread_ts=thread_ts
     )
     _mark_sent(store, alert, posted)
+
+
+def _already_posted(sink: Sink, alert: AlertRow, thread_ts: str | None) -> Posted | None:
+    assert alert.attempted_at is not None
+    try:
+        return sink.find_posted(
+            alert.channel, alert.id, since=alert.attempted_at, thread_ts=thread_ts
+        )
+    except SinkError as error:
+        if error.transient:
+            raise  # Slack is down: the alert waits, and is looked up again next time
+        # The history cannot be read at all (missing scope, a server without the method): a
+        # possible duplicate is better than an alert that is never delivered.
+        log.warning(
+            "cannot check whether alert %s reached %s before (%s); posting it again, "
+            "a duplicate is possible",
+            alert.id,
+            alert.channel,
+            error.code,
+        )
+        return None
 
 
 def _payload(store: Store, sink: Sink, alert: AlertRow) -> dict[str, Any]:

@@ -187,7 +187,8 @@ class DetectionRow(Base):
 
 class AlertRow(Base):
     """The outbox. Rows are written before any Slack call; `status` moves
-    pending -> sending (leased) -> sent, or back to pending on a failed attempt."""
+    pending -> sending (leased) -> sent, or back to pending on a failed attempt; an update
+    Slack can never apply ends as skipped."""
 
     __tablename__ = "alerts"
 
@@ -356,7 +357,7 @@ class Store:
         blocked_by_earlier = exists().where(
             earlier.development_id == AlertRow.development_id,
             earlier.id < AlertRow.id,
-            earlier.status != "sent",
+            earlier.status.not_in(("sent", "skipped")),  # skipped: an update given up on
         )
         query = select(AlertRow.id).where(due, ~blocked_by_earlier)
         if ids := list(exclude_ids):

@@ -167,3 +167,45 @@ def test_a_live_lease_is_not_stolen(db_url, slack):
         store, SlackSink(slack.state.token, base_url=slack.base_url), **NO_SLEEP
     )
     assert report.sent == [] and slack.state.messages == []
+
+
+def test_a_server_without_history_still_gets_every_alert_after_a_5xx(db_url, slack):
+    """A Slack-compatible server that cannot answer conversations.history: after a 500 the
+    alert cannot be looked up, so it is posted again (this server had not stored it)."""
+    store = Store(db_url)
+    three_developments(store)
+    slack.fail("chat.postMessage", ("http", 500))
+    slack.fail("conversations.history", *[("error", "unknown_method")] * 10)
+    report = deliver_pending(
+        store, SlackSink(slack.state.token, base_url=slack.base_url), **NO_SLEEP
+    )
+    assert report.pending == 0 and all_sent(store)
+    assert set(posts_per_alert(slack).values()) == {1} and len(posts_per_alert(slack)) == 4
+
+
+def test_an_update_slack_cannot_apply_is_skipped_and_does_not_hold_back_the_thread(db_url, slack):
+    store = Store(db_url)
+    entries = [analysed(f"r{i}", detection(), source=f"Outlet {i}") for i in range(3)]
+    claim(store, *entries)
+    record_articles(store, entries, CONFIG, "#newswatch")
+    slack.fail("chat.update", ("error", "cant_update_message"))
+    report = deliver_pending(
+        store, SlackSink(slack.state.token, base_url=slack.base_url), **NO_SLEEP
+    )
+    assert report.pending == 0
+    top = slack.state.top_level()
+    assert len(top) == 1 and len(slack.state.replies(top[0].ts)) == 2  # both replies went out
+    assert top[0].edits == 1  # the second update redrew the count
+    with store.session() as s:
+        assert sorted(a.status for a in s.scalars(select(AlertRow))) == ["sent"] * 4 + ["skipped"]
+
+
+def test_a_server_that_answers_only_ok_gets_each_alert_once(db_url, slack):
+    store = Store(db_url)
+    three_developments(store)
+    slack.state.minimal = True  # no channel, no ts in the answer: nothing to thread or edit
+    report = deliver_pending(
+        store, SlackSink(slack.state.token, base_url=slack.base_url), **NO_SLEEP
+    )
+    assert report.pending == 0
+    assert set(posts_per_alert(slack).values()) == {1} and len(posts_per_alert(slack)) == 4
