@@ -97,20 +97,31 @@ def _target_words(target: str | None) -> set[str]:
 
 
 def same_development(
-    dev_actors: Sequence[str], dev_target: str | None, detection: Detection
+    dev_type: str, dev_actors: Sequence[str], dev_target: str | None, detection: Detection
 ) -> bool:
-    """Same principal actor (either side's first actor appears on the other side) and
-    compatible targets (one missing, or sharing a significant word)."""
+    """Whether a detection reports the development (of the same type) already known.
+
+    Same principal actor (either side's first actor appears on the other side) and compatible
+    targets (one missing, or sharing a significant word). A report that names no actor ("the
+    jets were delivered to Ukraine") joins on its target alone. A rupture is the same seen from
+    either capital: Armenia ↔ Belarus matches Belarus ↔ Armenia."""
+    if dev_type != detection.type.value:
+        return False
+    if detection.type == EventType.DIPLOMATIC_RUPTURE and dev_actors and detection.actors:
+        pair = {dev_actors[0], dev_target} - {None}
+        if pair == {detection.actors[0], detection.target} - {None} and len(pair) == 2:
+            return True
+    targets_match = _targets_compatible(dev_target, detection.target)
     if not dev_actors or not detection.actors:
-        return False
+        return bool(dev_target and detection.target) and targets_match
     actors_match = dev_actors[0] in detection.actors or detection.actors[0] in dev_actors
-    if not actors_match:
-        return False
-    if not dev_target or not detection.target:
+    return actors_match and targets_match
+
+
+def _targets_compatible(a: str | None, b: str | None) -> bool:
+    if not a or not b:
         return True
-    return bool(_target_words(dev_target) & _target_words(detection.target)) or (
-        dev_target.lower() == detection.target.lower()
-    )
+    return a.lower() == b.lower() or bool(_target_words(a) & _target_words(b))
 
 
 def record_articles(
@@ -187,7 +198,7 @@ def _record_one(
             .order_by(DevelopmentRow.id.desc())
         ).all()
         development = next(
-            (d for d in candidates if same_development(d.actors, d.target, detection)), None
+            (d for d in candidates if same_development(d.type, d.actors, d.target, detection)), None
         )
         if development is None:
             channel = config.alerts.channels_for(

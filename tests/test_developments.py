@@ -139,16 +139,39 @@ def test_rerecording_a_finished_item_changes_nothing(store):
 
 
 @pytest.mark.parametrize(
-    ("dev_actors", "dev_target", "actors", "target", "same"),
+    ("event_type", "dev_actors", "dev_target", "actors", "target", "same"),
     [
-        (["Armenia"], "CSTO summit, Minsk", ("Armenia", "Nikol Pashinyan"), "CSTO", True),
-        (["Armenia"], "CSTO", ("Belarus",), "CSTO", False),
-        (["Armenia"], "CSTO", ("Armenia",), "Eurasian Economic Union", False),
-        (["Armenia"], None, ("Armenia",), "CSTO", True),
+        (
+            EventType.SUMMIT_BOYCOTT,
+            ["Armenia"],
+            "CSTO summit, Minsk",
+            ("Armenia", "Nikol Pashinyan"),
+            "CSTO",
+            True,
+        ),
+        (EventType.SUMMIT_BOYCOTT, ["Armenia"], "CSTO", ("Belarus",), "CSTO", False),
+        (
+            EventType.WITHDRAWAL_STATEMENT,
+            ["Armenia"],
+            "CSTO",
+            ("Armenia",),
+            "Eurasian Economic Union",
+            False,
+        ),
+        (EventType.WITHDRAWAL_STATEMENT, ["Armenia"], None, ("Armenia",), "CSTO", True),
+        # a report that names no supplier joins on the recipient
+        (EventType.ARMS_TRANSFER, ["Denmark"], "Ukraine", (), "Ukraine", True),
+        (EventType.ARMS_TRANSFER, [], "Ukraine", (), "Taiwan", False),
+        (EventType.ARMS_TRANSFER, [], None, (), None, False),
+        # a rupture is the same seen from either side
+        (EventType.DIPLOMATIC_RUPTURE, ["Armenia"], "Belarus", ("Belarus",), "Armenia", True),
+        (EventType.DIPLOMATIC_RUPTURE, ["Armenia"], "Belarus", ("Belarus",), "Lithuania", False),
     ],
 )
-def test_same_development(dev_actors, dev_target, actors, target, same):
-    assert same_development(dev_actors, dev_target, detection(actors=actors, target=target)) is same
+def test_same_development(event_type, dev_actors, dev_target, actors, target, same):
+    found = detection(event_type, actors=actors, target=target)
+    assert same_development(event_type.value, dev_actors, dev_target, found) is same
+    assert not same_development("declaration_refusal", dev_actors, dev_target, found)
 
 
 def test_digest_lists_the_previous_periods_developments_once(store, sink, slack):
