@@ -235,6 +235,8 @@ def _is_background(lr: LanguageRules, text: str, clause: tuple[int, int], ref_ye
     ctext = text[max(0, clause[0] - 25) : clause[1]]
     if any(p.search(ctext) for p in lr.background):
         return True
+    if any(p.search(text) for p in lr.background_sentence):
+        return True
     tail = _TIME_TAIL.match(text, clause[1])
     if tail:
         ctext += " " + tail.group(0)
@@ -270,10 +272,19 @@ def _subject(
     if clause_start > 0:
         own = _subject_from(lr, mk, before, letters, clause_start)
         if own:
+            # A list split by the clause-breaking commas ("India, Saudi Arabia, Mexico and
+            # the UAE did not sign") continues to the left of the clause.
+            if _LIST_HEAD.fullmatch(mk.text[clause_start : mk.token_pos[own[0]][0]]):
+                full = _subject_from(lr, mk, before, letters, 0)
+                if len(full) > len(own) and full[-len(own) :] == own:
+                    return full
             return own
         if _FIRST_PERSON.search(mk.text[clause_start:before]):
             return []  # "… after we exit the EU": the speaker, not a state named earlier
     return _subject_from(lr, mk, before, letters, 0)
+
+
+_LIST_HEAD = re.compile(r"\W*(?:the\s+)?", re.IGNORECASE)
 
 
 def _subject_from(lr: LanguageRules, mk: Masked, before: int, letters: str, lo: int) -> list[int]:

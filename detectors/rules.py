@@ -134,6 +134,9 @@ class LanguageRules:
     subject_preps: re.Pattern[str] | None
     relative: re.Pattern[str] | None
     revelation: tuple[re.Pattern[str], ...] = ()
+    # Cues that make a whole sentence background wherever the trigger sits: a sentence
+    # opening "As previously reported, …" / "Как сообщалось, …" recalls earlier news.
+    background_sentence: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,6 +444,7 @@ def _load_language(directory: Path) -> LanguageRules:
         subject_preps=opt("subject_preps"),
         relative=opt("relative"),
         revelation=_patterns(data.get("revelation"), macros, where, line),
+        background_sentence=_patterns(data.get("background_sentence"), macros, where, line),
     )
 
 
