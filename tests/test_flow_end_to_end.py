@@ -4,21 +4,11 @@ Slack stand-in, real SQLite, real Prefect."""
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
-
-
-def expected_developments(world) -> dict[tuple[str, str], list[dict]]:
-    """(development, type) -> its articles, oldest first, from sample.yaml's labels."""
-    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for article in sorted(world.articles, key=lambda a: a["published"]):
-        for event_type in article["expect"]:
-            groups[(article.get("development", article["slug"]), event_type)].append(article)
-    return groups
 
 
 def test_two_runs_alert_once_per_development_and_then_nothing(
@@ -28,7 +18,7 @@ def test_two_runs_alert_once_per_development_and_then_nothing(
 
     sources = tmp_path / "sources.yaml"
     sources.write_text(sample_site.sources_yaml(), encoding="utf-8")
-    expected = expected_developments(sample_site.world)
+    expected = sample_site.world.expected_developments()
 
     first = asyncio.run(poll(sources=str(sources)))
 

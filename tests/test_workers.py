@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import subprocess
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +28,6 @@ POOL = "newswatch-test"
 FLOW = "newswatch-poll"
 DEPLOYMENT = "workers-test"
 BUDGET = 150  # seconds for the flow runs, after the server is up
-
-
-def expected_developments(world) -> dict[tuple[str, str], list[dict]]:
-    """(development, type) -> its articles, oldest first, from sample.yaml's labels."""
-    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for article in sorted(world.articles, key=lambda a: a["published"]):
-        for event_type in article["expect"]:
-            groups[(article.get("development", article["slug"]), event_type)].append(article)
-    return groups
 
 
 # --- the deploy files ------------------------------------------------------------------------
@@ -88,7 +79,7 @@ def test_two_workers_alert_every_development_exactly_once(tmp_path, sample_site,
     at the same moment on two workers, all overlapping; then the next scheduled run comes."""
     sources = tmp_path / "sources.yaml"
     sources.write_text(sample_site.sources_yaml(), encoding="utf-8")
-    expected = expected_developments(sample_site.world)
+    expected = sample_site.world.expected_developments()
     children: list[Child] = []
     started = time.monotonic()
     with (

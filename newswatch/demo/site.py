@@ -30,6 +30,15 @@ class SampleWorld:
     feeds: tuple[dict[str, Any], ...]
     articles: tuple[dict[str, Any], ...]
 
+    def expected_developments(self) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        """(development, event type) -> its articles, oldest first: what alerting must yield."""
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for article in sorted(self.articles, key=lambda a: a["published"]):
+            for event_type in article["expect"]:
+                key = (article.get("development", article["slug"]), event_type)
+                groups.setdefault(key, []).append(article)
+        return groups
+
     def feed_articles(self, slug: str) -> list[dict[str, Any]]:
         return sorted(
             (a for a in self.articles if a["feed"] == slug),
