@@ -321,10 +321,6 @@ class Fetcher:
             timeout=httpx.Timeout(
                 limits.read_timeout, connect=limits.connect_timeout, pool=limits.total_timeout
             ),
-            limits=httpx.Limits(
-                max_connections=limits.max_connections,
-                max_keepalive_connections=limits.per_host * 4,
-            ),
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
             trust_env=False,  # a proxy from the environment must not silently see every request
         )
@@ -362,10 +358,18 @@ class Fetcher:
         attempt = 0
         while True:
             try:
-                return await self._follow(url, request_headers, guard, budget, expect_types)
+                return await self._hops(url, request_headers, guard, budget, expect_types)
             except FetchError as error:
+                if error.url != url:
+                    # A fault after a redirect is reported against the URL the caller asked for.
+                    error = FetchError(
+                        url,
+                        error.reason,
+                        f"{error.detail} (after a redirect to {error.url})",
+                        retry_after=error.retry_after,
+                    )
                 if not self._should_retry(error, attempt):
-                    raise
+                    raise error from None
                 delay = self._delay(error, attempt)
                 if delay >= budget.remaining:
                     raise  # the wait would not fit the deadline: report now, retry next run
@@ -385,27 +389,6 @@ class Fetcher:
         if error.retry_after is not None:
             return error.retry_after
         return self.limits.backoff * (2**attempt) * (0.5 + random.random() / 2)
-
-    async def _follow(
-        self,
-        url: str,
-        headers: dict[str, str],
-        guard: AddressGuard | None,
-        budget: _Budget,
-        expect_types: Collection[str] | None,
-    ) -> FetchResult:
-        try:
-            return await self._hops(url, headers, guard, budget, expect_types)
-        except FetchError as error:
-            if error.url == url:
-                raise
-            # A fault after a redirect is reported against the URL the caller asked for.
-            raise FetchError(
-                url,
-                error.reason,
-                f"{error.detail} (after a redirect to {error.url})",
-                retry_after=error.retry_after,
-            ) from None
 
     async def _hops(
         self,
