@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from multiprocessing import get_context
 
+import detectors
 from newswatch.config import Source, SourcesConfig
 from newswatch.developments import AnalysedArticle
 from newswatch.extract import extract_article
@@ -129,21 +130,15 @@ async def poll_source(
     state.last_polled_at = now
     try:
         jobs = await _poll(fetcher, store, source, state, outcome, run_id)
-    except (FetchError, FeedParseError) as error:
-        detail = str(error) if isinstance(error, FetchError) else f"{error} ({source.url})"
-        _record_failure(state, outcome, detail, now, source.interval or schedule_interval)
-        retry_after = getattr(error, "retry_after", None)
-        if retry_after is not None and state.next_poll_at is not None:
-            # The site said when to come back (429 Retry-After): never earlier than that.
-            wait = timedelta(seconds=min(retry_after, MAX_BACKOFF.total_seconds()))
-            state.next_poll_at = outcome.next_poll_at = max(state.next_poll_at, now + wait)
-        log.warning("source %r failed: %s", source.name, detail)
-        store.save_feed_state(state)
-        return outcome, []
-    except Exception as error:  # a bug or an unforeseen input must still stay in its source
-        detail = f"unexpected {type(error).__name__}: {error} ({source.url})"
-        log.exception("source %r failed unexpectedly", source.name)
-        _record_failure(state, outcome, detail, now, source.interval or schedule_interval)
+    except Exception as error:  # an expected fault or a bug: either way it stays in this source
+        if isinstance(error, FetchError | FeedParseError):
+            detail = str(error) if isinstance(error, FetchError) else f"{error} ({source.url})"
+            log.warning("source %r failed: %s", source.name, detail)
+        else:
+            detail = f"unexpected {type(error).__name__}: {error} ({source.url})"
+            log.exception("source %r failed unexpectedly", source.name)
+        interval = source.interval or schedule_interval
+        _record_failure(state, outcome, detail, now, interval, getattr(error, "retry_after", None))
         store.save_feed_state(state)
         return outcome, []
     state.consecutive_failures = 0
@@ -160,12 +155,21 @@ async def poll_source(
 
 
 def _record_failure(
-    state: FeedState, outcome: SourceOutcome, detail: str, now: datetime, interval: timedelta
+    state: FeedState,
+    outcome: SourceOutcome,
+    detail: str,
+    now: datetime,
+    interval: timedelta,
+    retry_after: float | None = None,
 ) -> None:
     state.consecutive_failures = (state.consecutive_failures or 0) + 1
     state.failing_since = state.failing_since or now
     state.last_error, state.last_error_at = detail, now
     state.next_poll_at = now + backoff_after(state.consecutive_failures, interval)
+    if retry_after is not None:
+        # The site said when to come back (429 Retry-After): never earlier than that.
+        wait = timedelta(seconds=min(retry_after, MAX_BACKOFF.total_seconds()))
+        state.next_poll_at = max(state.next_poll_at, now + wait)
     outcome.status = "error"
     outcome.error = detail
     outcome.consecutive_failures = state.consecutive_failures
@@ -249,8 +253,6 @@ async def _poll(
 
 def analyse_page(job: PageJob, watchlist: frozenset[str] | None = None) -> AnalysedArticle:
     """Extract and detect one page. Pure CPU: runs in a worker process."""
-    import detectors  # imported here so worker processes load the rules once, lazily
-
     article = extract_article(
         job.item,
         job.page,
