@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from detectors import default_rules, detect, load_entities
 from detectors.scan import build_scanner
 from newswatch.models import EventType
@@ -57,15 +59,17 @@ def test_lower_level_stand_in() -> None:
     assert "summit_boycott" not in types_of(ill, lang="en")
 
 
-def test_names_outside_the_old_alias_table() -> None:
-    cases = [
-        ("Chad declared Germany's ambassador persona non grata on Friday.", "diplomatic_rupture"),
-        ("Eritrea boycotted Thursday's summit of IGAD in Djibouti.", "summit_boycott"),
-        ("Nicaragua has given notice of its withdrawal from the International Labour Organization.", "withdrawal_statement"),
-        ("Turkish maker Otokar has handed over 40 armoured vehicles to the Ghana Armed Forces.", "arms_transfer"),
-    ]  # fmt: skip
-    for text, etype in cases:
-        assert etype in types_of(text, lang="en"), text
+NAMES_OUTSIDE_THE_OLD_ALIAS_TABLE = [
+    ("Chad declared Germany's ambassador persona non grata on Friday.", "diplomatic_rupture"),
+    ("Eritrea boycotted Thursday's summit of IGAD in Djibouti.", "summit_boycott"),
+    ("Nicaragua has given notice of its withdrawal from the International Labour Organization.", "withdrawal_statement"),
+    ("Turkish maker Otokar has handed over 40 armoured vehicles to the Ghana Armed Forces.", "arms_transfer"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "etype"), NAMES_OUTSIDE_THE_OLD_ALIAS_TABLE)
+def test_names_outside_the_old_alias_table(text: str, etype: str) -> None:
+    assert etype in types_of(text, lang="en"), text
 
 
 def test_report_of_an_earlier_delivery_is_news() -> None:
@@ -83,18 +87,20 @@ def test_trailing_time_clause_dates_the_event() -> None:
     assert "diplomatic_rupture" not in types_of(s, lang="ru", published=dt.date(2024, 11, 1))
 
 
-def test_new_negatives() -> None:
-    negatives = [
-        ("en", '"Bolivia should leave ALBA immediately," the opposition senator said.'),
-        ("en", "He did not say which countries Somalia planned to buy weapons from."),
-        ("en", "Burundi's absence leaves the eight-member community without a key member."),
-        ("en", "Vucic pulled out of the EU-Western Balkans summit at the last minute."),
-        ("ru", "МИД Казахстана: выход из ЕАЭС не обсуждается"),
-        ("ru", "Индонезия закупает вооружения у широкого круга поставщиков."),
-    ]
-    for lang, text in negatives:
-        found = types_of(text, lang=lang) - {"summit_boycott"}
-        assert not found, (text, found)
+NEW_NEGATIVES = [
+    ("en", '"Bolivia should leave ALBA immediately," the opposition senator said.'),
+    ("en", "He did not say which countries Somalia planned to buy weapons from."),
+    ("en", "Burundi's absence leaves the eight-member community without a key member."),
+    ("en", "Vucic pulled out of the EU-Western Balkans summit at the last minute."),
+    ("ru", "МИД Казахстана: выход из ЕАЭС не обсуждается"),
+    ("ru", "Индонезия закупает вооружения у широкого круга поставщиков."),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), NEW_NEGATIVES)
+def test_new_negatives(lang: str, text: str) -> None:
+    found = types_of(text, lang=lang) - {"summit_boycott"}
+    assert not found, (text, found)
 
 
 def test_scanner_uses_whole_alias_words() -> None:
