@@ -9,9 +9,8 @@ the developments found and what was delivered.
 from __future__ import annotations
 
 import asyncio
-import logging
 from contextlib import AbstractAsyncContextManager, nullcontext
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +19,18 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.concurrency.asyncio import concurrency
 from prefect.runtime import flow_run
+from prefect.states import Completed, Failed, State
 from sqlalchemy import select
 
 from newswatch.alerts import DryRunSink, Sink, SlackSink
-from newswatch.config import ConfigError, Source, SourcesConfig, load_sources, parse_sources
+from newswatch.config import Source, SourcesConfig, load_config
 from newswatch.delivery import DeliveryReport, deliver_pending
 from newswatch.developments import AnalysedArticle, GroupingReport, record_articles
 from newswatch.digest import enqueue_digest
 from newswatch.fetch import Fetcher, FetchLimits, HostGate
 from newswatch.health import enqueue_health_notices
 from newswatch.pipeline import PageJob, SourceOutcome, analyse_pages, poll_source, select_sources
+from newswatch.runlock import PollBusy, poll_lock
 from newswatch.settings import Settings
 from newswatch.store import DevelopmentRow, FeedState, Store
 
@@ -42,11 +43,13 @@ async def poll_feed(
     store: Store,
     source: Source,
     state: FeedState | None,
-    config: SourcesConfig,
+    interval: timedelta,
     run_id: str,
 ) -> tuple[SourceOutcome, list[PageJob]]:
+    # Only what this feed needs: Prefect walks every task input, so passing the whole config
+    # to each of N feed tasks made a poll cost grow with N².
     return await poll_source(
-        fetcher, store, source, state, run_id=run_id, schedule_interval=config.schedule.interval
+        fetcher, store, source, state, run_id=run_id, schedule_interval=interval
     )
 
 
@@ -73,31 +76,6 @@ async def group_developments(
 @task(name="deliver-alerts", cache_policy=NONE, retries=2, retry_delay_seconds=5)
 async def deliver_alerts(store: Store, sink: Sink) -> DeliveryReport:
     return await asyncio.to_thread(deliver_pending, store, sink)
-
-
-def load_config(
-    path: Path, data_dir: Path, logger: logging.Logger | logging.LoggerAdapter
-) -> tuple[SourcesConfig, str | None]:
-    """The sources file, or, if it is broken now, the last good copy and why (said loudly)."""
-    last_good = data_dir / "sources.last-good.yaml"
-    try:
-        config = load_sources(path)
-    except ConfigError as error:
-        if not last_good.exists():
-            raise
-        logger.error(
-            "%s is broken; using the last good copy (%s) until it is fixed:\n%s",
-            path,
-            last_good,
-            error,
-        )
-        fallback = f"{path} is broken; this run used the last good copy. {error}"
-        return parse_sources(
-            last_good.read_text(encoding="utf-8"), filename=str(last_good)
-        ), fallback
-    last_good.parent.mkdir(parents=True, exist_ok=True)
-    last_good.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-    return config, None
 
 
 def make_sink(settings: Settings) -> Sink:
@@ -141,10 +119,63 @@ async def poll(
     tags: list[str] | None = None,
     shard: int | None = None,
     shards: int = 1,
-) -> dict[str, Any]:
-    """Poll every enabled source once, detect new developments and deliver their alerts."""
+) -> State:
+    """Poll every enabled source once, detect new developments and deliver their alerts.
+
+    Ends Failed (with the cause as the state's message) when no source could be polled, when
+    it ran on the last good copy of a broken sources.yaml, or when Slack refused alerts for
+    good; otherwise Completed with a one-line account. A poll that finds another one running on
+    the same embedded store ends at once as "Skipped", naming the running one."""
     logger = get_run_logger()
     settings = Settings()
+    who = f"flow run {flow_run.get_name() or _run_name()}"
+    try:
+        with poll_lock(settings.resolved_database_url, who):
+            summary = await _poll(settings, sources, tags, shard, shards)
+    except PollBusy as busy:
+        logger.warning("%s; this run does nothing", busy)
+        return Completed(name="Skipped", message=str(busy), data={"skipped": str(busy)})
+    state = run_state(summary)
+    (logger.error if state.is_failed() else logger.info)("%s", state.message)
+    return state
+
+
+def run_state(summary: dict[str, Any]) -> State:
+    """The run's final state from its summary: Failed with the cause, or Completed."""
+    sources = summary["sources"]
+    ok = sum(1 for s in sources if s["status"] in ("ok", "not_modified"))
+    failing = sum(1 for s in sources if s["status"] == "error")
+    backing_off = sum(1 for s in sources if s["status"] == "skipped")
+    parts = [f"{ok}/{len(sources)} sources ok"]
+    if failing:
+        parts[0] += f", {failing} failing"
+    if backing_off:
+        parts[0] += f", {backing_off} backing off"
+    parts.append(f"{summary['alerts_sent']} alert{'' if summary['alerts_sent'] == 1 else 's'} sent")
+    if summary["alerts_pending"]:
+        parts.append(f"{summary['alerts_pending']} pending")
+    causes = []
+    if sources and ok == 0:
+        causes.append("no source could be polled")
+    if summary.get("config_fallback"):
+        causes.append("sources.yaml is broken; ran on its last good copy")
+    if summary["blocked_channels"]:
+        refused = ", ".join(f"{c} ({e})" for c, e in summary["blocked_channels"].items())
+        causes.append(f"Slack refuses alerts for {refused}")
+    message = " · ".join(parts)
+    if causes:
+        return Failed(message="; ".join(causes) + " — " + message, data=summary)
+    return Completed(message=message, data=summary)
+
+
+async def _poll(
+    settings: Settings,
+    sources: str | None,
+    tags: list[str] | None,
+    shard: int | None,
+    shards: int,
+) -> dict[str, Any]:
+    logger = get_run_logger()
     config, config_fallback = load_config(
         Path(sources) if sources else settings.sources, settings.data_dir, logger
     )
@@ -156,10 +187,11 @@ async def poll(
         states = store.feed_states()
         limits = FetchLimits.from_env()
         host_gate = await prefect_host_gate(lease_seconds=max(60.0, 2 * limits.total_timeout))
+        interval = config.schedule.interval
         async with Fetcher(limits, host_gate=host_gate) as fetcher:
             polled = await asyncio.gather(
                 *(
-                    poll_feed(fetcher, store, source, states.get(source.name), config, run_id)
+                    poll_feed(fetcher, store, source, states.get(source.name), interval, run_id)
                     for source in chosen
                 )
             )

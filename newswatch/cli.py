@@ -22,6 +22,8 @@ from pathlib import Path
 
 from newswatch.config import ConfigError, load_sources
 from newswatch.prefect_env import configure_prefect_env
+from newswatch.prefect_server import PrefectServerError, prefect_api
+from newswatch.runlock import EXIT_BUSY, PollBusy, poll_lock
 from newswatch.settings import Settings
 
 EXIT_CONFIG = 2
@@ -33,13 +35,31 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    for noisy in ("httpx", "httpcore", "trafilatura", "htmldate", "courlan", "charset_normalizer"):
+    for noisy in (
+        "alembic",
+        "httpx",
+        "httpcore",
+        "trafilatura",
+        "htmldate",
+        "courlan",
+        "charset_normalizer",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return int(args.handler(args) or 0)
     except ConfigError as error:
         print(f"newswatch: configuration error:\n{error}", file=sys.stderr)
         return EXIT_CONFIG
+    except PollBusy as busy:
+        print(f"newswatch: {busy}; not starting another (exit {EXIT_BUSY})", file=sys.stderr)
+        return EXIT_BUSY
+    except PrefectServerError as error:
+        print(f"newswatch: {error}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error, and no traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         return 130
 
@@ -97,25 +117,58 @@ def _run(args: argparse.Namespace) -> int:
     settings = _settings()
     sources = args.sources or settings.sources
     config = load_sources(sources)  # fail fast, before Prefect starts
+    who = "newswatch run --once" if args.once else "newswatch run"
+    database_url = settings.resolved_database_url
+    if args.once:
+        # The lock first: a second poll on this store says so at once, before any server starts.
+        with poll_lock(database_url, who), prefect_api(settings.data_dir, settings.prefect_port):
+            return _poll_once(sources, args.tags)
+    with prefect_api(settings.data_dir, settings.prefect_port):
+        while True:
+            try:
+                with poll_lock(database_url, who):
+                    _poll_once(sources, args.tags)
+            except PollBusy as busy:
+                print(f"newswatch: {busy}; trying again at the next interval", file=sys.stderr)
+            time.sleep(config.schedule.interval.total_seconds())
+
+
+def _poll_once(sources: Path, tags: list[str] | None) -> int:
+    """One poll through the Prefect API already chosen; 0 when it completed, 1 when it failed."""
     from flows.monitor import poll
 
-    while True:
-        summary = asyncio.run(poll(sources=str(sources), tags=args.tags))
+    state = asyncio.run(poll(sources=str(sources), tags=tags, return_state=True))
+    summary = state.result(raise_on_failure=False)
+    if isinstance(summary, dict) and "sources" in summary:
         _print_summary(summary)
-        if args.once:
-            return 0
-        time.sleep(config.schedule.interval.total_seconds())
+    if state.is_failed():
+        print(f"newswatch: the poll failed: {state.message}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _print_summary(summary: dict) -> None:
-    failed = [s for s in summary["sources"] if s["status"] == "error"]
+    by_status: dict[str, list[dict]] = {}
+    for source in summary["sources"]:
+        by_status.setdefault(source["status"], []).append(source)
+    ok = len(by_status.get("ok", [])) + len(by_status.get("not_modified", []))
+    failing = by_status.get("error", [])
+    skipped = by_status.get("skipped", [])
     print(
-        f"newswatch: {len(summary['sources'])} sources ({len(failed)} failing), "
-        f"{summary['articles']} new articles, {len(summary['detections'])} detections, "
-        f"{summary['alerts_sent']} alerts sent, {summary['alerts_pending']} pending"
+        f"newswatch: {len(summary['sources'])} sources ({ok} ok, {len(failing)} failing, "
+        f"{len(skipped)} skipped while backing off), {summary['articles']} new articles, "
+        f"{len(summary['detections'])} detections, {summary['alerts_sent']} alerts sent, "
+        f"{summary['alerts_pending']} pending"
     )
-    for source in failed:
+    for source in failing:
         print(f"  source {source['name']!r} failed: {source['error']}", file=sys.stderr)
+    for source in skipped:
+        until = (source["next_poll_at"] or "")[:16].replace("T", " ")
+        print(
+            f"  source {source['name']!r} skipped: backing off after "
+            f"{source['consecutive_failures']} failures, next try after {until} UTC",
+            file=sys.stderr,
+        )
     for channel, error in summary["blocked_channels"].items():
         print(f"  Slack refused {channel}: {error} (alerts kept pending)", file=sys.stderr)
 

@@ -6,8 +6,11 @@ broken file in one pass. Nothing past this module ever sees raw YAML.
 
 from __future__ import annotations
 
+import logging
 import math
+import os
 import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -239,6 +242,40 @@ def load_sources(path: str | Path) -> SourcesConfig:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([ConfigProblem(str(path), None, "", f"cannot read: {exc}")]) from exc
     return parse_sources(text, filename=str(path))
+
+
+def load_config(
+    path: Path, data_dir: Path, logger: logging.Logger | logging.LoggerAdapter
+) -> tuple[SourcesConfig, str | None]:
+    """For a running deployment: the sources file, or, if it is broken now, the last good copy
+    and why (said loudly, and returned so the run can end Failed). A good file is copied to
+    `data_dir/sources.last-good.yaml` with the original's permissions (it may hold secrets)."""
+    last_good = data_dir / "sources.last-good.yaml"
+    try:
+        config = load_sources(path)
+    except ConfigError as error:
+        if not last_good.exists():
+            raise
+        logger.error(
+            "%s is broken; using the last good copy (%s) until it is fixed:\n%s",
+            path,
+            last_good,
+            error,
+        )
+        fallback = f"{path} is broken; this run used the last good copy. {error}"
+        return parse_sources(
+            last_good.read_text(encoding="utf-8"), filename=str(last_good)
+        ), fallback
+    last_good.parent.mkdir(parents=True, exist_ok=True)
+    scratch = last_good.with_suffix(".tmp")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    scratch.unlink(missing_ok=True)
+    descriptor = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(descriptor, "wb") as copy:
+        copy.write(path.read_bytes())
+    os.chmod(scratch, mode)  # O_CREAT's mode is filtered by the umask
+    os.replace(scratch, last_good)
+    return config, None
 
 
 def parse_sources(text: str, filename: str = "sources.yaml") -> SourcesConfig:

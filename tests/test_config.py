@@ -208,7 +208,7 @@ def test_cli_sources_check_ok(tmp_path: Path, capsys):
 
 
 def test_broken_file_falls_back_to_the_last_good_copy(tmp_path: Path, caplog):
-    from flows.monitor import load_config
+    from newswatch.config import load_config
 
     data = tmp_path / "data"
     path = tmp_path / "sources.yaml"
@@ -230,7 +230,7 @@ def test_broken_file_falls_back_to_the_last_good_copy(tmp_path: Path, caplog):
 
 
 def test_broken_file_without_a_last_good_copy_fails(tmp_path: Path):
-    from flows.monitor import load_config
+    from newswatch.config import load_config
 
     path = tmp_path / "sources.yaml"
     path.write_text(BROKEN, encoding="utf-8")

@@ -13,6 +13,9 @@ from pathlib import Path
 
 from newswatch.demo.site import SampleSite
 from newswatch.prefect_env import configure_prefect_env
+from newswatch.prefect_server import prefect_api
+from newswatch.runlock import poll_lock
+from newswatch.settings import Settings
 
 
 def run_demo(port: int = 8765) -> int:
@@ -39,9 +42,11 @@ def run_demo(port: int = 8765) -> int:
             f"newswatch demo: sample feeds at {site.base_url}/feeds/ ; alerts go to the terminal "
             f"and {data_dir / 'alerts.jsonl'}"
         )
-        from flows.monitor import poll
+        database_url = os.environ["NEWSWATCH_DATABASE_URL"]
+        with poll_lock(database_url, "newswatch demo"), prefect_api(data_dir, Settings().prefect_port):
+            from flows.monitor import poll
 
-        summary = asyncio.run(poll(sources=str(sources)))
+            summary = asyncio.run(poll(sources=str(sources)))
     print(
         f"\nnewswatch demo: {summary['articles']} new articles read, "
         f"{len(summary['detections'])} detections, {len(summary['developments_new'])} new "
