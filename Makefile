@@ -8,7 +8,10 @@ STAMP  := $(VENV)/.installed-stamp
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: install run demo test lint format bench check-sources clean
+CHROMIUM := /usr/bin/chromium
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install run poll demo test lint format bench check-sources clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,11 +24,19 @@ install: $(STAMP)
 run: $(STAMP)  ## serve the scheduled deployment (Prefect UI at http://127.0.0.1:4200)
 	$(BIN)/newswatch serve
 
+poll: $(STAMP)  ## one poll now (through `make run`'s server when it is running: it shows in the UI)
+	$(BIN)/newswatch run --once
+
 demo: $(STAMP)  ## one poll over the bundled sample feeds, alerts to the terminal
 	$(BIN)/newswatch demo
 
-test: $(STAMP)  ## the whole test suite (PostgreSQL tests need the local server: see .ci/run)
+test: $(STAMP) $(CHROMIUM)  ## the whole test suite (PostgreSQL tests need the local server: see .ci/run)
 	$(BIN)/python -m pytest -q
+
+# The UI test drives Debian's Chromium (a browser download is impossible here).
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -174,13 +174,26 @@ def _print_summary(summary: dict) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from newswatch.config import MIN_POLL_INTERVAL, parse_duration
+    from newswatch.serve import serve
+
     settings = _settings()
     sources = args.sources or settings.sources
     config = load_sources(sources)
-    from newswatch.config import parse_duration
-    from newswatch.serve import serve
-
-    interval = parse_duration(args.interval) if args.interval else config.schedule.interval
+    # NEWSWATCH_MIN_INTERVAL exists for the scheduling test only; news sites get ≥ 1 minute.
+    minimum = os.environ.get("NEWSWATCH_MIN_INTERVAL")
+    try:
+        interval = parse_duration(args.interval) if args.interval else config.schedule.interval
+        floor = parse_duration(minimum) if minimum else MIN_POLL_INTERVAL
+    except ValueError as error:
+        print(f"newswatch serve: --interval: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    if interval < floor:
+        print(
+            f"newswatch serve: --interval must be at least {floor.total_seconds():g}s",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
     return serve(settings, sources=sources, interval=interval, tags=args.tags)
 
 

@@ -8,6 +8,7 @@ data directory polls through this server (the run shows in this UI) instead of s
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,6 +47,8 @@ def serve(settings: Settings, *, sources: Path, interval: timedelta, tags: list[
         "  Stop: Ctrl+C",
         flush=True,
     )
+    # `kill` (SIGTERM) stops it as Ctrl+C does: the server and the note go with it.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         poll.serve(
             name="newswatch",

@@ -43,7 +43,10 @@ def run_demo(port: int = 8765) -> int:
             f"and {data_dir / 'alerts.jsonl'}"
         )
         database_url = os.environ["NEWSWATCH_DATABASE_URL"]
-        with poll_lock(database_url, "newswatch demo"), prefect_api(data_dir, Settings().prefect_port):
+        with (
+            poll_lock(database_url, "newswatch demo"),
+            prefect_api(data_dir, Settings().prefect_port),
+        ):
             from flows.monitor import poll
 
             summary = asyncio.run(poll(sources=str(sources)))
