@@ -1,13 +1,21 @@
-"""The `newswatch` command. Other tools drive these names; keep them stable.
+"""newswatch: watches news feeds and alerts in Slack when a security alliance starts to crack.
 
-newswatch run --once [--sources PATH]    one poll, then exit
-newswatch serve [--sources PATH]         Prefect server (local unless PREFECT_API_URL) + schedule
-newswatch sources check [PATH]           validate sources.yaml; exit 2 with file:line messages
-newswatch detect PATH|URL|- [--format text|json]
-newswatch detect --corpus FILE.jsonl     one JSON line of detections per input line
-newswatch evaluate FILE.jsonl            precision / recall / F1 per event type
-newswatch demo                           the bundled sample world, offline, dry-run alerts
+Everyday use:
+  newswatch serve              the main job: Prefect server + UI, polls on the schedule
+  newswatch run --once         poll now (through `serve`'s server when it runs: shows in its UI)
+  newswatch sources check      check sources.yaml; every fault with file:line
+  newswatch demo               one poll over bundled sample feeds, offline, alerts to the terminal
+
+Looking into detection:
+  newswatch detect FILE|URL|-  what the detectors find in one article (HTML or text)
+  newswatch evaluate FILE      precision and recall on a labelled corpus (JSON lines)
+
+Settings come from environment variables (NEWSWATCH_DATA_DIR, SLACK_BOT_TOKEN, ...): see README.
+Exit status: 0 ok, 1 the poll failed (see its message), 2 bad input or configuration,
+75 another poll is running on this store.
 """
+
+# Other tools drive these command names and exit codes: keep them stable.
 
 from __future__ import annotations
 
@@ -70,36 +78,62 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="poll the sources (once with --once)")
-    run.add_argument("--once", action="store_true", help="run exactly one poll and exit")
-    run.add_argument("--sources", type=Path, help="sources file (default: sources.yaml)")
-    run.add_argument("--tag", action="append", dest="tags", help="only sources with this tag")
+    run = commands.add_parser(
+        "run",
+        help="poll the sources now (--once), or every schedule.interval without serve",
+        description="Poll every enabled source, detect new developments, send their alerts. "
+        "When `newswatch serve` runs on the same data directory the poll goes through its "
+        "server and shows in its UI; otherwise a temporary local server is started.",
+    )
+    run.add_argument("--once", action="store_true", help="one poll, then exit")
+    run.add_argument("--sources", type=Path, help="the sources file (default: sources.yaml)")
+    run.add_argument(
+        "--tag", action="append", dest="tags", help="only sources with this tag (repeatable)"
+    )
     run.set_defaults(handler=_run)
 
-    serve = commands.add_parser("serve", help="serve the scheduled deployment")
-    serve.add_argument("--sources", type=Path)
-    serve.add_argument("--tag", action="append", dest="tags")
-    serve.add_argument("--interval", help="override schedule.interval, e.g. 5m")
+    serve = commands.add_parser(
+        "serve",
+        help="the main job: Prefect server and UI, polls on the schedule",
+        description="Start a local Prefect server with its UI (http://127.0.0.1:4200, or "
+        "NEWSWATCH_PREFECT_PORT) and poll on the schedule from sources.yaml until stopped "
+        "with Ctrl+C. With PREFECT_API_URL set, use that server instead.",
+    )
+    serve.add_argument("--sources", type=Path, help="the sources file (default: sources.yaml)")
+    serve.add_argument(
+        "--tag", action="append", dest="tags", help="only sources with this tag (repeatable)"
+    )
+    serve.add_argument("--interval", help="poll this often instead of schedule.interval, e.g. 5m")
     serve.set_defaults(handler=_serve)
 
-    sources = commands.add_parser("sources", help="work with sources.yaml")
+    sources = commands.add_parser("sources", help="check sources.yaml")
     sources_commands = sources.add_subparsers(dest="sources_command", required=True)
-    check = sources_commands.add_parser("check", help="validate a sources file")
-    check.add_argument("path", nargs="?", type=Path)
+    check = sources_commands.add_parser(
+        "check", help="validate a sources file: every fault with file:line, exit 2 if any"
+    )
+    check.add_argument("path", nargs="?", type=Path, help="default: sources.yaml")
     check.set_defaults(handler=_sources_check)
 
-    detect = commands.add_parser("detect", help="run the detectors on a document")
-    detect.add_argument("input", nargs="?", help="file path, http(s) URL, or - for stdin")
+    detect = commands.add_parser(
+        "detect", help="show what the detectors find in one article or a corpus"
+    )
+    detect.add_argument("input", nargs="?", help="an HTML or text file, an http(s) URL, or -")
     detect.add_argument("--format", choices=["text", "json"], default="text")
-    detect.add_argument("--lang", help="language code (default: detected)")
-    detect.add_argument("--corpus", type=Path, help="JSON lines with id, title, text")
+    detect.add_argument("--lang", help="the article's language, e.g. en, ru (default: detected)")
+    detect.add_argument(
+        "--corpus", type=Path, help="JSON lines with id, title, text: one result line each"
+    )
     detect.set_defaults(handler=_detect)
 
-    evaluate = commands.add_parser("evaluate", help="score the detectors on a labelled corpus")
-    evaluate.add_argument("path", type=Path)
+    evaluate = commands.add_parser(
+        "evaluate", help="precision, recall and F1 per event type on a labelled corpus"
+    )
+    evaluate.add_argument("path", type=Path, help="JSON lines with text and labels")
     evaluate.set_defaults(handler=_evaluate)
 
-    demo = commands.add_parser("demo", help="run one poll over the bundled sample world")
+    demo = commands.add_parser(
+        "demo", help="one poll over bundled sample feeds on 127.0.0.1, alerts to the terminal"
+    )
     demo.add_argument(
         "--port", type=int, default=int(os.environ.get("NEWSWATCH_DEMO_PORT", "8765"))
     )
@@ -213,6 +247,9 @@ def _detect(args: argparse.Namespace) -> int:
     from newswatch.evaluate import detections_to_json
 
     if args.corpus:
+        if not args.corpus.is_file():
+            print(f"newswatch detect: no such file: {args.corpus}", file=sys.stderr)
+            return EXIT_CONFIG
         with args.corpus.open(encoding="utf-8") as lines:
             for number, line in enumerate(lines, 1):
                 if not line.strip():
@@ -240,7 +277,14 @@ def _detect(args: argparse.Namespace) -> int:
     if not args.input:
         print("newswatch detect: give a PATH, URL or - (or --corpus FILE)", file=sys.stderr)
         return EXIT_CONFIG
-    title, text = _read_document(args.input)
+    from newswatch.fetch import FetchError
+
+    try:
+        title, text = _read_document(args.input)
+    except (OSError, FetchError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        print(f"newswatch detect: cannot read {args.input}: {reason}", file=sys.stderr)
+        return EXIT_CONFIG
     found = detectors.detect(text, title=title, lang=args.lang)
     if args.format == "json":
         print(

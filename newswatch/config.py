@@ -6,11 +6,13 @@ broken file in one pass. Nothing past this module ever sees raw YAML.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import math
 import os
 import re
 import stat
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -220,18 +222,21 @@ class ConfigProblem:
     line: int | None
     where: str  # dotted key path, e.g. "sources[2].url"
     message: str
+    detail: str = ""  # further lines: the offending line itself, a caret, a hint
 
     def __str__(self) -> str:
         place = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{place}: {self.where + ': ' if self.where else ''}{self.message}"
+        head = f"{place}: {self.where + ': ' if self.where else ''}{self.message}"
+        return f"{head}\n{self.detail}" if self.detail else head
 
 
 class ConfigError(Exception):
     """sources.yaml is unusable; `problems` lists every fault with its line."""
 
     def __init__(self, problems: list[ConfigProblem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        # In file order, so a user fixes them top to bottom.
+        self.problems = sorted(problems, key=lambda p: p.line or 0)
+        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 def load_sources(path: str | Path) -> SourcesConfig:
@@ -282,10 +287,7 @@ def parse_sources(text: str, filename: str = "sources.yaml") -> SourcesConfig:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError([ConfigProblem(filename, line, "", f"invalid YAML: {problem}")]) from exc
+        raise ConfigError([_yaml_problem(exc, text, filename)]) from None
     except RecursionError:
         raise ConfigError(
             [ConfigProblem(filename, None, "", "invalid YAML: nested too deeply")]
@@ -302,11 +304,7 @@ def parse_sources(text: str, filename: str = "sources.yaml") -> SourcesConfig:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:  # composed fine, but cannot be built (e.g. !!python tags)
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        problems.append(
-            ConfigProblem(filename, mark.line + 1 if mark else None, "", f"invalid YAML: {problem}")
-        )
+        problems.append(_yaml_problem(exc, text, filename))
         raise ConfigError(problems) from None
     if not isinstance(data, dict):
         problems.append(ConfigProblem(filename, 1, "", "expected a mapping with a `sources:` list"))
@@ -323,7 +321,7 @@ def parse_sources(text: str, filename: str = "sources.yaml") -> SourcesConfig:
             if item_faults and loc == ("sources",) and error["type"] == "too_short":
                 continue  # pydantic counts only valid items; the item faults say it all
             problems.append(
-                ConfigProblem(filename, _line_of(root, loc), _dotted(loc), _message(error))
+                ConfigProblem(filename, _line_of(root, loc), _dotted(loc), _message(error, loc))
             )
         raise ConfigError(problems) from None
     if problems:
@@ -427,11 +425,88 @@ def _duplicate_sources(raw_sources: Any, root: yaml.Node, filename: str) -> list
     return problems
 
 
-def _message(error: dict[str, Any]) -> str:
-    if error["type"] == "extra_forbidden":
-        return "unknown key"
-    message = str(error["msg"])
-    return message.removeprefix("Value error, ")
+# Pydantic's wording names Python types; a sources.yaml author thinks in YAML.
+_PLAIN_MESSAGES = {
+    "missing": "this key is required",
+    "string_type": "expected text",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "dict_type": "expected a mapping (indented `key: value` lines)",
+    "model_type": "expected a mapping (indented `key: value` lines)",
+    "model_attributes_type": "expected a mapping (indented `key: value` lines)",
+    "tuple_type": "expected a list (`- item` lines or [a, b])",
+    "list_type": "expected a list (`- item` lines or [a, b])",
+    "string_pattern_mismatch": "has the wrong form",
+}
+_YAML_HINTS = (
+    ("found character '\\t'", "YAML does not allow tabs: indent with spaces"),
+    (
+        "mapping values are not allowed",
+        "quote a value that contains ': ', or check the indentation",
+    ),
+    ("expected <block end>", "this line is indented differently from the lines around it"),
+    ("could not find expected ':'", "a key needs a colon after it; or a quote is not closed"),
+    ("found unexpected end of stream", "a quote or bracket is not closed"),
+    ("found undefined alias", "an *alias needs a matching &anchor earlier in the file"),
+    ("could not determine a constructor", "tags such as !!python/... are not allowed"),
+)
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str, filename: str) -> ConfigProblem:
+    """A YAML syntax fault: line and column, the line itself with a caret, and a hint."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if mark is None:
+        return ConfigProblem(filename, None, "", f"invalid YAML: {problem}")
+    lines = text.splitlines()
+    shown = lines[mark.line] if mark.line < len(lines) else ""
+    hint = next(
+        (h for key, h in _YAML_HINTS if key in str(exc)), "check the quoting and indentation"
+    )
+    detail = f"    {shown[:200]}\n    {' ' * min(mark.column, 200)}^\n  hint: {hint}"
+    return ConfigProblem(
+        filename, mark.line + 1, "", f"invalid YAML at column {mark.column + 1}: {problem}", detail
+    )
+
+
+def _message(error: dict[str, Any], loc: tuple[Any, ...]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        known = _known_keys(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+        if close:
+            return f"unknown key — did you mean `{close[0]}`?"
+        return f"unknown key (valid here: {', '.join(known)})" if known else "unknown key"
+    if kind == "too_short":
+        return "must not be empty"
+    if kind in ("literal_error", "enum"):
+        expected = str(error.get("ctx", {}).get("expected", ""))
+        return f"{error.get('input')!r} is not one of {expected}"
+    if kind in _PLAIN_MESSAGES:
+        return _PLAIN_MESSAGES[kind]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return message.replace("Input should be", "expected")
+
+
+def _known_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys the model at this location accepts, in declaration order."""
+    model: Any = SourcesConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if isinstance(model, type) else None
+        if field is None:
+            return []
+        model = field.annotation
+        # tuple[Source, ...] / X | None: the model inside
+        while not (isinstance(model, type) and issubclass(model, BaseModel)):
+            inner = [a for a in typing.get_args(model) if a is not Ellipsis and a is not type(None)]
+            if not inner:
+                return []
+            model = inner[0]
+    return list(model.model_fields) if isinstance(model, type) else []
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:

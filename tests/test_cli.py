@@ -167,3 +167,43 @@ def test_serve_starts_a_local_prefect_server_and_schedules_the_deployment(cli_en
     finally:
         process.terminate()
         process.wait(timeout=60)
+
+
+def test_detect_on_a_missing_file_says_so_in_one_line(cli_env, tmp_path: Path):
+    missing = tmp_path / "nowhere.html"
+    for args in (("detect", str(missing)), ("detect", "--corpus", str(missing))):
+        result = run_cli(*args, env=cli_env, timeout=60)
+        assert result.returncode == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and str(missing) in lines[0], result.stderr
+
+
+def test_output_piped_into_head_ends_without_a_traceback(cli_env, tmp_path: Path):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(
+        "".join(
+            json.dumps({"id": f"a{i}", "title": "Weather", "text": "Rain is expected today."})
+            + "\n"
+            for i in range(3000)
+        )
+    )
+    pipeline = subprocess.run(
+        f"{sys.executable} -m newswatch.cli detect --corpus {corpus} | head -n 1",
+        shell=True,
+        cwd=REPO,
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert pipeline.stdout.startswith('{"id": "a0"')
+    assert "Traceback" not in pipeline.stderr and "BrokenPipe" not in pipeline.stderr, (
+        pipeline.stderr
+    )
+
+
+def test_help_is_written_for_users(cli_env):
+    result = run_cli("--help", env=cli_env, timeout=60)
+    assert result.returncode == 0
+    for words in ("newswatch serve", "run --once", "sources check", "Exit status"):
+        assert words in result.stdout

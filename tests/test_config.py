@@ -35,10 +35,39 @@ def test_good_file_parses():
     assert config.alerts.routes[0].channel == "#arms"
 
 
-def test_invalid_yaml_names_the_line():
+def test_invalid_yaml_names_the_line_and_column_shows_the_line_and_a_hint():
     assert problems("sources:\n  - name: a\n   url: x\n") == [
-        "sources.yaml:3: invalid YAML: expected <block end>, but found '<block mapping start>'"
+        "sources.yaml:3: invalid YAML at column 4: expected <block end>, but found "
+        "'<block mapping start>'\n"
+        "       url: x\n"
+        "       ^\n"
+        "  hint: this line is indented differently from the lines around it"
     ]
+    tab = problems("sources:\n\t- name: a\n")[0]
+    assert (
+        tab.startswith("sources.yaml:2: invalid YAML at column 1") and "indent with spaces" in tab
+    )
+    colon = problems("sources:\n  - name: a: b\n    url: x\n")[0]
+    assert colon.startswith("sources.yaml:2:") and "quote a value that contains ': '" in colon
+
+
+def test_an_unknown_key_suggests_the_nearest_valid_one():
+    text = "sources:\n  - name: a\n    url: https://a.example/\n    langauge: en\n"
+    assert problems(text) == [
+        "sources.yaml:4: sources[0].langauge: unknown key — did you mean `language`?"
+    ]
+    text = "sources:\n  - name: a\n    url: https://a.example/\nschedule: {every: 5m}\n"
+    assert problems(text) == ["sources.yaml:4: schedule.every: unknown key (valid here: interval)"]
+
+
+def test_messages_speak_yaml_not_python():
+    text = "sources:\n  - name: a\n    url: https://a.example/\n    tags: red\n    enabled: maybe\n"
+    found = problems(text)
+    assert found == [
+        "sources.yaml:4: sources[0].tags: expected a list (`- item` lines or [a, b])",
+        "sources.yaml:5: sources[0].enabled: expected true or false",
+    ]
+    assert not any("Input should" in p or "Tuple" in p for p in found)
 
 
 def test_every_fault_at_once_with_lines():
@@ -65,19 +94,20 @@ alerts:
       event_types: [summit_boycott, coup]
 """
     found = problems(text)
-    expected = [
-        "sources.yaml:6: sources[1].name: duplicate source name 'A' (first at line 2)",
-        "sources.yaml:19: alerts.routes[0].channel: unknown channel '#nwes': not in alerts.channels (#news)",
+    expected = [  # in file order
         "sources.yaml:3: sources[0].url: 'ftp://a.example/feed' is not an http(s) URL with a host",
         "sources.yaml:4: sources[0].interval: a poll interval must be at least 60s (got 5s)",
-        "sources.yaml:5: sources[0].colour: unknown key",
+        "sources.yaml:5: sources[0].colour: unknown key (valid here: name, url, enabled, tags, "
+        "language, headers, fetch_articles, interval, allow_hosts)",
+        "sources.yaml:6: sources[1].name: duplicate source name 'A' (first at line 2)",
         "sources.yaml:7: sources[1].url: 'http://exa mple.com/' contains spaces or control characters",
         "sources.yaml:8: sources[1].headers: the value of header 'X-Key' contains a line break",
         "sources.yaml:9: sources[1].allow_hosts: 'http://10.0.0.1' is not a host name or IP address (no scheme, port or path)",
         "sources.yaml:11: sources[2].url: 'https://a.example:99999/' has an invalid port",
         "sources.yaml:12: sources[2].interval: inf is not a duration such as 10m, 2h or 7d",
-        "sources.yaml:20: alerts.routes[0].event_types[1]: Input should be 'summit_boycott', 'withdrawal_statement', 'arms_transfer', 'diplomatic_rupture' or 'declaration_refusal'",
         "sources.yaml:14: schedule.interval: a duration must be greater than zero",
+        "sources.yaml:19: alerts.routes[0].channel: unknown channel '#nwes': not in alerts.channels (#news)",
+        "sources.yaml:20: alerts.routes[0].event_types[1]: 'coup' is not one of 'summit_boycott', 'withdrawal_statement', 'arms_transfer', 'diplomatic_rupture' or 'declaration_refusal'",
     ]
     assert found == expected
     assert not any("secret-value" in p for p in found)  # header values are never echoed
@@ -88,7 +118,7 @@ alerts:
     [
         ("", "sources.yaml:1: the file is empty; expected `sources:`"),
         ("- a\n- b\n", "sources.yaml:1: expected a mapping with a `sources:` list"),
-        ("sources: []\n", "sources.yaml:1: sources: Tuple should have at least 1 item"),
+        ("sources: []\n", "sources.yaml:1: sources: must not be empty"),
         (
             "sources:\n  - name: a\n    url: https://a.example/\nsources: []\n",
             "sources.yaml:4: sources: duplicate key",
