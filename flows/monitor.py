@@ -37,20 +37,45 @@ from newswatch.store import DevelopmentRow, FeedState, Store
 DEFAULT_CHANNEL = "#newswatch"
 
 
-@task(name="poll-feed", task_run_name="poll {source.name}", cache_policy=NONE)
-async def poll_feed(
+MAX_FEED_TASKS = 20  # above this many feeds, feeds share tasks (measured: bench_warm_poll.py)
+
+
+@task(name="poll-feeds", task_run_name="poll {label}", cache_policy=NONE)
+async def poll_feeds(
     fetcher: Fetcher,
     store: Store,
-    source: Source,
-    state: FeedState | None,
+    sources: list[Source],
+    states: list[FeedState | None],
     interval: timedelta,
     run_id: str,
-) -> tuple[SourceOutcome, list[PageJob]]:
-    # Only what this feed needs: Prefect walks every task input, so passing the whole config
-    # to each of N feed tasks made a poll cost grow with N².
-    return await poll_source(
-        fetcher, store, source, state, run_id=run_id, schedule_interval=interval
+    label: str,
+) -> list[tuple[SourceOutcome, list[PageJob]]]:
+    # Only what these feeds need: Prefect walks every task input, so handing the whole config
+    # to each of N tasks made a poll cost grow with N².
+    return list(
+        await asyncio.gather(
+            *(
+                poll_source(fetcher, store, s, state, run_id=run_id, schedule_interval=interval)
+                for s, state in zip(sources, states, strict=True)
+            )
+        )
     )
+
+
+def feed_batches(sources: list[Source]) -> list[list[Source]]:
+    """One task per feed while there are few (the UI shows each), else at most MAX_FEED_TASKS
+    tasks of neighbouring hosts: a task run costs ~10 ms of Prefect overhead, so a thousand
+    feeds in a thousand tasks cost more than the polling itself. Per-feed status stays in the
+    log and the run report either way."""
+    if len(sources) <= MAX_FEED_TASKS:
+        return [[s] for s in sources]
+    ordered = sorted(sources, key=lambda s: (s.host, s.name))
+    size = -(-len(ordered) // MAX_FEED_TASKS)
+    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
+
+
+def _batch_label(batch: list[Source]) -> str:
+    return batch[0].name if len(batch) == 1 else f"{len(batch)} feeds ({batch[0].host} …)"
 
 
 @task(
@@ -189,12 +214,21 @@ async def _poll(
         host_gate = await prefect_host_gate(lease_seconds=max(60.0, 2 * limits.total_timeout))
         interval = config.schedule.interval
         async with Fetcher(limits, host_gate=host_gate) as fetcher:
-            polled = await asyncio.gather(
+            batches = await asyncio.gather(
                 *(
-                    poll_feed(fetcher, store, source, states.get(source.name), interval, run_id)
-                    for source in chosen
+                    poll_feeds(
+                        fetcher,
+                        store,
+                        batch,
+                        [states.get(s.name) for s in batch],
+                        interval,
+                        run_id,
+                        _batch_label(batch),
+                    )
+                    for batch in feed_batches(chosen)
                 )
             )
+        polled = [result for batch in batches for result in batch]
         outcomes = [outcome for outcome, _ in polled]
         jobs = [job for _, source_jobs in polled for job in source_jobs]
         watchlist = frozenset(config.watchlist) or None
