@@ -23,7 +23,7 @@ from prefect.states import Completed, Failed, State
 from sqlalchemy import select
 
 from newswatch.alerts import DryRunSink, Sink, SlackSink
-from newswatch.config import Source, SourcesConfig, load_config
+from newswatch.config import AlertsConfig, Source, SourcesConfig, load_config
 from newswatch.delivery import DeliveryReport, deliver_pending
 from newswatch.developments import AnalysedArticle, GroupingReport, record_articles
 from newswatch.digest import enqueue_digest
@@ -96,6 +96,23 @@ async def group_developments(
     store: Store, analysed: list[AnalysedArticle], config: SourcesConfig, channel: str
 ) -> GroupingReport:
     return await asyncio.to_thread(record_articles, store, analysed, config, channel)
+
+
+@task(name="queue-notices", cache_policy=NONE, retries=2, retry_delay_seconds=5)
+async def queue_notices(
+    store: Store, outcomes: list[SourceOutcome], alerts: AlertsConfig, channel: str
+) -> list[str]:
+    """Source-health notices and the digest, if one is due (both enqueue idempotently)."""
+
+    def enqueue() -> list[str]:
+        notices = enqueue_health_notices(
+            store, outcomes, channel=channel, notice_after=alerts.source_failure_notice_after
+        )
+        if alerts.digest is not None:
+            enqueue_digest(store, alerts.digest, channel)
+        return notices
+
+    return await asyncio.to_thread(enqueue)
 
 
 @task(name="deliver-alerts", cache_policy=NONE, retries=2, retry_delay_seconds=5)
@@ -234,11 +251,7 @@ async def _poll(
         watchlist = frozenset(config.watchlist) or None
         analysed = await extract_and_detect(jobs, watchlist, len(jobs)) if jobs else []
         grouping = await group_developments(store, analysed, config, channel)
-        notices = enqueue_health_notices(
-            store, outcomes, channel=channel, notice_after=config.alerts.source_failure_notice_after
-        )
-        if config.alerts.digest is not None:
-            enqueue_digest(store, config.alerts.digest, channel)
+        notices = await queue_notices(store, outcomes, config.alerts, channel)
         delivery = await deliver_alerts(store, make_sink(settings))
         for name, error in delivery.blocked_channels.items():
             logger.error(

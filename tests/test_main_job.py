@@ -181,6 +181,25 @@ def test_the_ui_on_a_non_default_port_shows_the_runs_and_the_run_report(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_poll_now_goes_through_the_running_server_and_shows_in_its_ui(served: Served):
+    _wait_for_scheduled_completed_run(served, timeout=300)
+    env = _clean_env(served.data)
+    sources = served.data.parent / "sources.yaml"
+    for _ in range(5):  # a scheduled poll may hold the store for a moment: exit 75, try again
+        result = run_cli("run", "--once", "--sources", str(sources), env=env)
+        if result.returncode != 75:
+            break
+        time.sleep(3)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    by_hand = [r for r in served.completed_flow_runs() if not r["auto_scheduled"]]
+    assert len(by_hand) == 1, by_hand
+    # Its link is serve's UI port: a temporary server would have pointed at the default 4200.
+    assert f"{served.ui}/runs/flow-run/{by_hand[0]['id']}" in result.stderr, result.stderr[-2000:]
+
+
+@pytest.mark.slow
 def test_three_polls_at_once_on_one_store_alert_each_development_once(
     sample_site, slack, tmp_path: Path
 ):
