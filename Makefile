@@ -46,9 +46,10 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP)  ## throughput and memory figures
+bench: $(STAMP)  ## throughput and memory figures (see bench/README.md)
 	$(BIN)/python bench/bench_detect.py
 	$(BIN)/python bench/bench_pipeline.py
+	$(BIN)/python bench/bench_warm_poll.py
 
 check-sources: $(STAMP)
 	$(BIN)/newswatch sources check
