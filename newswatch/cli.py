@@ -68,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         # Output piped into `head` and closed early: not an error, and no traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as error:  # an unwritable data directory, a full disk: the path says where
+        print(f"newswatch: {error.strerror or error}: {error.filename or ''}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
