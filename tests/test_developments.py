@@ -61,8 +61,10 @@ def test_three_reports_one_top_level_two_replies_and_count_updates(store, sink, 
         "Also reported by Outlet 2: Headline r2 — https://outlet-2.example/r2",
     ]
     assert parent.edits == 2
-    context = [b for b in parent.blocks if b["type"] == "context"][-1]["elements"][0]["text"]
-    assert "Reported by 3 sources" in context
+    context = " ".join(
+        e["text"] for b in parent.blocks if b["type"] == "context" for e in b["elements"]
+    )
+    assert "Reported by 3 sources (also Outlet 1 and Outlet 2) · 3 reports" in context
     assert delivery.pending == 0 and len(delivery.sent) == 5
 
 
@@ -99,9 +101,9 @@ def test_escalation_posts_a_new_top_level_alert_linking_the_earlier(store, sink,
         b.get("text", {}).get("text", "") for b in top[1].blocks if b["type"] == "section"
     )
     assert (
-        "Escalation" in escalation_text
-        and "https://example.slack.test/archives/" in escalation_text
+        "Moved on" in escalation_text and "https://example.slack.test/archives/" in escalation_text
     )
+    assert "Announced  ·  threatened → *announced* → carried out" in escalation_text
 
 
 def test_routes_by_event_type_and_source_tag(store, sink, slack):
