@@ -134,8 +134,9 @@ def same_development(
     if dev_type != detection.type.value:
         return False
     if detection.type == EventType.DIPLOMATIC_RUPTURE and dev_actors and detection.actors:
-        pair = {dev_actors[0], dev_target} - {None}
-        if pair == {detection.actors[0], detection.target} - {None} and len(pair) == 2:
+        sides = {dev_actors[0], dev_target} - {None}
+        theirs = {detection.actors[0], detection.target} - {None}
+        if len(sides) == 2 and theirs <= sides:  # "Iran expels …" joins Australia ↔ Iran
             return True
     known = dev_key or event_key(dev_type, dev_target)
     targets_match = known.compatible(event_key(dev_type, detection.target, detection.evidence))
@@ -532,7 +533,6 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 @dataclass(frozen=True)
 class _Vocabulary:
     kinds: tuple[tuple[str, re.Pattern[str]], ...]
-    documents: tuple[tuple[str, re.Pattern[str]], ...]
     venue: re.Pattern[str]
     months: tuple[tuple[int, re.Pattern[str]], ...]
     meeting_word: re.Pattern[str]
@@ -549,10 +549,6 @@ def _vocabulary() -> _Vocabulary:
         kinds=tuple(
             (kind, re.compile(_any_of(words), re.I))
             for kind, words in data["meeting_kinds"].items()
-        ),
-        documents=tuple(
-            (kind, re.compile(_any_of(words), re.I))
-            for kind, words in data["document_kinds"].items()
         ),
         # A capitalised word after a preposition of place: "in Almaty", "в Алматы".
         venue=re.compile(
@@ -571,8 +567,9 @@ class EventKey:
     """What a development is about, normalised across outlets and languages.
 
     `entities`: canonical organisations, treaties, states named as the thing acted on (the
-    alliance left, the recipient, the summit's organisation); `kind`: the meeting's kind
-    (summit, ministers, parliament) or the document's (communique, declaration); `venue`: the
+    alliance left, the recipient, the summit or document's organisation); `kind`: the meeting's
+    kind (summit, ministers, parliament; outlets call one document a declaration, a statement
+    or a communiqué, so a document's word is not compared); `venue`: the
     meeting's place (a state, "@Belarus", for a capital; else the word as written); `month`:
     the meeting's month when stated. None means "not stated": it matches anything."""
 
@@ -593,7 +590,17 @@ class EventKey:
         )
 
     def compatible(self, other: EventKey) -> bool:
-        if self.entities and other.entities and not self.entities & other.entities:
+        same_meeting = (
+            self.venue is not None
+            and other.venue is not None
+            and self.kind is not None
+            and self.kind == other.kind
+            and _same_venue(self.venue, other.venue)
+        )
+        # Outlets name one meeting's organiser differently ("the EU summit in Warsaw", "the
+        # Eastern Partnership summit in Warsaw"): the same kind at the same place is enough.
+        disjoint = bool(self.entities and other.entities and not self.entities & other.entities)
+        if disjoint and not same_meeting:
             return False
         if self.kind and other.kind and self.kind != other.kind:
             return False
@@ -648,8 +655,6 @@ def event_key(event_type: str, target: str | None, evidence: str = "") -> EventK
         kind = target_kind if target_kind not in (None, "summit") else evidence_kind or target_kind
         venue = venue or _venue_in(evidence)
         month = month or _meeting_month(evidence)
-    elif event_type == EventType.DECLARATION_REFUSAL.value:
-        kind = _first_kind(vocab.documents, target) or _first_kind(vocab.documents, evidence)
     return EventKey(frozenset(entities), kind, venue, month, frozenset(words))
 
 
