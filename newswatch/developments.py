@@ -213,8 +213,11 @@ def _record_one(
     # A date in the future (a feed dating entries wrongly) counts as now.
     published = min(article.item.published, now) if article.item.published else now
     held = held_back_reason(article.item.published, now, config.alerts.max_age)
-    types = [d.type for d in entry.detections]
-    for detection in entry.detections:
+    # Several developments of one article are posted in the order the article tells them,
+    # each saying which of them it is ("2 of 3 developments in this article").
+    detections = sorted(entry.detections, key=lambda d: d.evidence_start)
+    types = [d.type for d in detections]
+    for detection in detections:
         det_row = DetectionRow(
             article_id=article_row.id,
             type=detection.type.value,
