@@ -116,7 +116,6 @@ STAGE_OF = {
     Modality.CONSIDERING: Modality.THREATENED,
     Modality.THREATENED: Modality.THREATENED,
     Modality.ANNOUNCED: Modality.ANNOUNCED,
-    Modality.REPORTED: Modality.ANNOUNCED,
     Modality.CARRIED_OUT: Modality.CARRIED_OUT,
 }
 
@@ -190,21 +189,20 @@ def _who_to_whom(event_type: EventType, actors: Sequence[str], target: str | Non
 def _and_list(names: Sequence[str]) -> str:
     """Every actor, none dropped: "India, Saudi Arabia and South Africa"."""
     names = list(dict.fromkeys(names))
-    return (
-        names[0]
-        if len(names) == 1
-        else ", ".join(names[:-1]) + " and " + names[-1]
-        if names
-        else ""
-    )
+    if len(names) < 2:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def stage_line(modality: Modality) -> str:
-    """ "threatened → *announced* → carried out": where the event stands in its life."""
-    current = STAGE_OF[modality]
-    steps = [f"*{MODALITY_WORDS[s]}*" if s == current else MODALITY_WORDS[s] for s in STAGES]
-    shown = "reported by others" if modality == Modality.REPORTED else MODALITY_WORDS[modality]
-    return f"{shown.capitalize()}  ·  " + " → ".join(steps)
+    """"Stage: threatened → *announced* → carried out": where the event stands in its life."""
+    current = None if modality == Modality.REPORTED else STAGE_OF[modality]
+    steps = " → ".join(f"*{MODALITY_WORDS[s]}*" if s == current else MODALITY_WORDS[s] for s in STAGES)
+    if modality == Modality.CONSIDERING:
+        return f"Stage: {steps} (under consideration)"
+    if modality == Modality.REPORTED:
+        return f"Stage: *reported by others*, not confirmed ({steps})"
+    return f"Stage: {steps}"
 
 
 def _context(*texts: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -628,6 +628,7 @@ def _script(text: str) -> str:
     return "cyrillic" if re.search(r"[а-яё]", text, re.I) else "latin"
 
 
+@lru_cache(maxsize=4096)  # every candidate's reports are keyed again for each new report
 def event_key(event_type: str, target: str | None, evidence: str = "") -> EventKey:
     """The identity facets of one report: read from the detector's target first, and from the
     evidence sentence where the target is silent (or generic: a detector that cannot tell

@@ -123,7 +123,9 @@ def _developments(store: Store, grouping: GroupingReport) -> list[dict[str, Any]
         heads = [(det, art) for det, art in own if det.role in ("first", "escalation")]
         det, art = (heads or own)[-1]
         parent = parents.get(d.parent_alert_id) if d.parent_alert_id else None
-        if d.id in grouping.escalated:
+        if d.id in held and parent is None:
+            change = "held back"
+        elif d.id in grouping.escalated:
             change = "escalated"
         elif d.id in grouping.new:
             change = "new"

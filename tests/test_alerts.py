@@ -286,7 +286,7 @@ def test_one_event_from_three_outlets_in_two_languages_is_one_alert_and_two_repl
     )
     body = _mrkdwn(blocks)
     assert "Summit boycott: Kyrgyzstan" not in body  # the header is not repeated below it
-    assert "Announced  ·  threatened → *announced* → carried out" in body
+    assert "Stage: threatened → *announced* → carried out" in body
     assert "*Stated reason:* a row over checks on Kyrgyz lorries at the border" in body
     quote = next(
         b["text"]["text"] for b in blocks if b.get("text", {}).get("text", "").startswith("> ")
@@ -357,7 +357,7 @@ def test_an_article_with_three_developments_is_three_messages_that_say_so(slack,
     # each its own proof sentence, each its own outbox id in Slack's metadata
     quotes = [next(b["text"]["text"] for b in c.params["blocks"][2:3]) for c in posts]
     assert len(set(quotes)) == 3
-    assert "Threatened  ·  *threatened* → announced → carried out" in notes[1]
+    assert "Stage: *threatened* → announced → carried out" in notes[1]
     ids = [c.params["metadata"]["event_payload"]["alert_id"] for c in posts]
     assert len(set(ids)) == 3
     assert all(c.params["metadata"]["event_type"] == "newswatch_alert" for c in posts)

@@ -111,7 +111,7 @@ def test_escalation_posts_a_new_top_level_alert_linking_the_earlier(store, sink,
     assert (
         "Moved on" in escalation_text and "https://example.slack.test/archives/" in escalation_text
     )
-    assert "Announced  ·  threatened → *announced* → carried out" in escalation_text
+    assert "Stage: threatened → *announced* → carried out" in escalation_text
 
 
 def test_routes_by_event_type_and_source_tag(store, sink, slack):
@@ -446,3 +446,32 @@ def test_an_article_with_three_developments_posts_three_labelled_messages_and_th
 
 def _context_text(blocks: list[dict]) -> str:
     return " ".join(e["text"] for b in blocks if b["type"] == "context" for e in b["elements"])
+
+
+# --- the event's life ---------------------------------------------------------------------
+
+
+def test_a_report_that_the_boycott_happened_moves_it_on_and_an_older_stage_does_not_go_back(
+    store, sink, slack
+):
+    announced = analysed("announced", detection(modality=Modality.ANNOUNCED))
+    happened = analysed(
+        "happened",
+        detection(
+            modality=Modality.CARRIED_OUT,
+            evidence="The summit in Minsk opened without the Armenian prime minister.",
+        ),
+        source="Summit Day Post",
+    )
+    late_echo = analysed("echo", detection(modality=Modality.ANNOUNCED), source="Slow Weekly")
+    grouping = record(store, announced, happened, late_echo)
+    assert len(set(grouping.new)) == 1 and len(grouping.escalated) == 1
+    deliver_pending(store, sink, sleep=lambda _: None)
+    first, moved_on = slack.state.top_level()
+    stage = moved_on.blocks[1]["text"]["text"]
+    assert "Stage: threatened → announced → *carried out*" in stage and "Moved on" in stage
+    # the late "will not attend" report is a reply under the carried-out alert, not a step back
+    assert [m.text for m in slack.state.replies(moved_on.ts)] == [
+        "Also reported by Slow Weekly: Headline echo — https://slow-weekly.example/echo"
+    ]
+    assert slack.state.replies(first.ts) == []
