@@ -195,9 +195,11 @@ def _and_list(names: Sequence[str]) -> str:
 
 
 def stage_line(modality: Modality) -> str:
-    """"Stage: threatened → *announced* → carried out": where the event stands in its life."""
+    """ "Stage: threatened → *announced* → carried out": where the event stands in its life."""
     current = None if modality == Modality.REPORTED else STAGE_OF[modality]
-    steps = " → ".join(f"*{MODALITY_WORDS[s]}*" if s == current else MODALITY_WORDS[s] for s in STAGES)
+    steps = " → ".join(
+        f"*{MODALITY_WORDS[s]}*" if s == current else MODALITY_WORDS[s] for s in STAGES
+    )
     if modality == Modality.CONSIDERING:
         return f"Stage: {steps} (under consideration)"
     if modality == Modality.REPORTED:
