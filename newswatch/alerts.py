@@ -176,7 +176,7 @@ def language_name(lang: str | None) -> str | None:
 
 
 def development_label(event_type: EventType, actors: Sequence[str], target: str | None) -> str:
-    """ "Summit boycott: Armenia, Nikol Pashinyan → CSTO summit, Minsk" (plain text)."""
+    """The development in plain text: "Summit boycott: Armenia → CSTO summit, Minsk"."""
     return f"{TYPE_TITLES[event_type]}: {_who_to_whom(event_type, actors, target)}"
 
 
@@ -195,7 +195,7 @@ def _and_list(names: Sequence[str]) -> str:
 
 
 def stage_line(modality: Modality) -> str:
-    """ "Stage: threatened → *announced* → carried out": where the event stands in its life."""
+    """Where the event stands in its life: "Stage: threatened → *announced* → carried out"."""
     current = None if modality == Modality.REPORTED else STAGE_OF[modality]
     steps = " → ".join(
         f"*{MODALITY_WORDS[s]}*" if s == current else MODALITY_WORDS[s] for s in STAGES

@@ -197,7 +197,7 @@ def _alerts(store: Store, delivery: DeliveryReport) -> list[dict[str, Any]]:
 
 
 def relative(when: str | datetime | None, now: datetime) -> str:
-    """ "3 h ago", "in 10 min", "just now"; "" when unknown."""
+    """A time as a reader says it: "3 h ago", "in 10 min", "just now"; "" when unknown."""
     if when is None:
         return ""
     if isinstance(when, str):
