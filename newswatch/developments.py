@@ -531,6 +531,7 @@ def _report(det: DetectionRow, art: ArticleRow) -> Report:
 
 _IDENTITY_FILE = Path(__file__).with_name("identity.yaml")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+_CLAUSE_END = re.compile(r"[,;:()\u2013\u2014]")
 
 
 @dataclass(frozen=True)
@@ -682,21 +683,22 @@ def _meeting_month(text: str) -> int | None:
 
 
 def _venue_in(evidence: str) -> str | None:
-    """The meeting's place in the evidence: a capital from the alias table (as its state), or
-    a capitalised place after a preposition close behind a meeting word ("… in Almaty")."""
+    """The meeting's place in the evidence: a place after a preposition right behind a meeting
+    word, in the same clause ("the summit in Minsk", "the Council of Foreign Ministers in
+    Almaty", "саммите ЕАЭС в Москве"). A capital counts as its state. A place elsewhere in the
+    sentence is more often where someone spoke ("speaking in Yerevan, he said …") than where
+    the meeting is, so it is not taken."""
     table = load_entities()
-    for mention in table.find(evidence):
-        if mention.is_place and mention.entity.kind == "state":
-            return f"@{mention.entity.name}"
     vocab = _vocabulary()
     for meeting in vocab.meeting_word.finditer(evidence):
-        for place in vocab.venue.finditer(evidence, meeting.end(), meeting.end() + 80):
+        clause = _CLAUSE_END.split(evidence[meeting.end() : meeting.end() + 60], maxsplit=1)[0]
+        for place in vocab.venue.finditer(clause):
             name = place.group(1)
             known = table.find(name)
             if not known:
                 return name.casefold()
             if known[0].entity.kind == "state":
-                return f"@{known[0].entity.name}"
+                return f"@{known[0].entity.state or known[0].entity.name}"
     return None
 
 
