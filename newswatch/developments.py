@@ -1,12 +1,21 @@
 """Group stage: detections -> developments, and the outbox rows each change calls for.
 
-A development is one real-world event: the same event type, the same principal actor and a
-compatible target, reported within a window (default 7 days). The first report opens it (a
-top-level alert); a further report adds a thread reply and updates the parent's source count;
-a syndicated copy (near-identical text under another URL, found with MinHash) only updates the
-count; a report that moves the modality up (threatened -> announced) opens a new top-level
-alert that links the earlier one. Everything for one article is written in one transaction,
-together with the alert rows, so a crash never leaves a detection without its alerts.
+A development is one real-world event: the same event type, the same principal actor and the
+same thing acted on (`EventKey`: the organisation, treaty, document's organisation or
+recipient; for a meeting also its kind, venue and month when stated — the words for these are
+data in identity.yaml). Reports join a development within two windows: newswatch's clock
+(`developments.window`, sliding from the latest report) and the publication dates (at least
+`MIN_PUBLICATION_WINDOW`), so a first poll keeps apart events published months apart.
+
+The first report opens it (a top-level alert); a further report adds a thread reply and
+updates the parent's source count; a syndicated copy (near-identical text under another URL,
+found with MinHash) only updates the count; a report that moves the event on (threatened ->
+announced -> carried out) opens a new top-level alert that links the earlier one. Several
+developments in one article are separate messages, each saying which of them it is. A report
+published more than `alerts.max_age` before the poll is stored, grouped and reported but
+never alerted ("held"); a later fresh report of its development opens the alert.
+Everything for one article is written in one transaction, together with the alert rows, so a
+crash never leaves a detection without its alerts. This module never calls Slack.
 """
 
 from __future__ import annotations

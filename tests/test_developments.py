@@ -16,6 +16,7 @@ from newswatch.delivery import deliver_pending
 from newswatch.developments import (
     AnalysedArticle,
     event_key,
+    held_back_reason,
     publication_window,
     record_articles,
     same_development,
@@ -475,3 +476,39 @@ def test_a_report_that_the_boycott_happened_moves_it_on_and_an_older_stage_does_
         "Also reported by Slow Weekly: Headline echo — https://slow-weekly.example/echo"
     ]
     assert slack.state.replies(first.ts) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, timedelta(hours=72)), ("0", timedelta(0)), ("12h", timedelta(hours=12))],
+)
+def test_alerts_max_age_in_sources_yaml(value, expected):
+    extra = f"\nalerts:\n  max_age: {value}\n" if value is not None else ""
+    config = parse_sources('sources:\n  - {name: a, url: "https://a.example/rss"}' + extra)
+    assert config.alerts.max_age == expected
+
+
+def test_a_bad_max_age_names_its_line():
+    from newswatch.config import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        parse_sources(
+            'sources:\n  - {name: a, url: "https://a.example/rss"}\nalerts:\n  max_age: soon\n'
+        )
+    assert str(caught.value) == (
+        "sources.yaml:4: alerts.max_age: 'soon' is not a duration such as 10m, 2h or 7d"
+    )
+
+
+def test_held_back_reason_wording():
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    published = now - timedelta(hours=80)
+    assert held_back_reason(published, now, timedelta(hours=72)) == (
+        "published 2026-11-27 04:00 UTC, more than 3 days before this poll"
+    )
+    assert held_back_reason(published, now, timedelta(hours=100)) is None
+    assert held_back_reason(published, now, timedelta(hours=12)) == (
+        "published 2026-11-27 04:00 UTC, more than 12 h before this poll"
+    )
+    assert held_back_reason(None, now, timedelta(hours=1)) is None  # undated: alerted
+    assert held_back_reason(published, now, timedelta(0)) is None  # the limit is off
