@@ -164,11 +164,21 @@ def record_articles(
     now: datetime | None = None,
 ) -> GroupingReport:
     report = GroupingReport()
-    for entry in analysed:
+    for entry in sorted(analysed, key=_batch_order):
         with store.session() as session:
             store.lock_grouping(session)  # grouping reads then writes: one worker at a time
             _record_one(session, entry, config, default_channel, now or utcnow(), report)
     return report
+
+
+def _batch_order(entry: AnalysedArticle) -> tuple[int, float]:
+    """Within one poll, the furthest-along reports first, then the oldest first: a batch that
+    holds both "will not attend" and "stayed away" opens one alert at "carried out" (with the
+    other as a reply) instead of two top-level messages a second apart. A development moves
+    on with a new top-level alert only when the later stage arrives in a later poll."""
+    furthest = max((MODALITY_RANK[d.modality] for d in entry.detections), default=0)
+    published = entry.article.item.published
+    return -furthest, published.timestamp() if published else float("inf")
 
 
 def held_back_reason(published: datetime | None, now: datetime, max_age: timedelta) -> str | None:

@@ -465,8 +465,9 @@ def test_a_report_that_the_boycott_happened_moves_it_on_and_an_older_stage_does_
         source="Summit Day Post",
     )
     late_echo = analysed("echo", detection(modality=Modality.ANNOUNCED), source="Slow Weekly")
-    grouping = record(store, announced, happened, late_echo)
-    assert len(set(grouping.new)) == 1 and len(grouping.escalated) == 1
+    assert len(record(store, announced).new) == 1  # one poll after another
+    assert len(record(store, happened).escalated) == 1
+    assert record(store, late_echo).escalated == []
     deliver_pending(store, sink, sleep=lambda _: None)
     first, moved_on = slack.state.top_level()
     stage = moved_on.blocks[1]["text"]["text"]
@@ -512,3 +513,20 @@ def test_held_back_reason_wording():
     )
     assert held_back_reason(None, now, timedelta(hours=1)) is None  # undated: alerted
     assert held_back_reason(published, now, timedelta(0)) is None  # the limit is off
+
+
+def test_one_poll_holding_two_stages_opens_one_alert_at_the_furthest_stage(store, sink, slack):
+    announced = analysed(
+        "announced", detection(modality=Modality.ANNOUNCED), published=_ago(hours=30)
+    )
+    happened = analysed(
+        "happened", detection(modality=Modality.CARRIED_OUT), source="Summit Day Post",
+        published=_ago(hours=2),
+    )  # fmt: skip
+    grouping = record(store, announced, happened)
+    assert grouping.escalated == [] and len(set(grouping.new)) == 1
+    deliver_pending(store, sink, sleep=lambda _: None)
+    [top] = slack.state.top_level()
+    assert "Headline happened" in top.text
+    assert "*carried out*" in top.blocks[1]["text"]["text"]
+    assert len(slack.state.replies(top.ts)) == 1
