@@ -130,6 +130,7 @@ def same_development(
     detection: Detection,
     *,
     dev_key: EventKey | None = None,
+    key: EventKey | None = None,
 ) -> bool:
     """Whether a detection reports the development (of the same type) already known.
 
@@ -138,7 +139,8 @@ def same_development(
     month, document, recipient — each only compared when both sides state it). A report that
     names no actor ("the jets were delivered to Ukraine") joins on its target alone. A rupture
     is the same seen from either capital: Armenia ↔ Belarus matches Belarus ↔ Armenia.
-    `dev_key` is what every report of the development said so far (else read from its target).
+    `dev_key` is what every report of the development said so far (else read from its target);
+    `key` what this report says (else read from the detection).
     """
     if dev_type != detection.type.value:
         return False
@@ -148,7 +150,8 @@ def same_development(
         if len(sides) == 2 and theirs <= sides:  # "Iran expels …" joins Australia ↔ Iran
             return True
     known = dev_key or event_key(dev_type, dev_target)
-    targets_match = known.compatible(event_key(dev_type, detection.target, detection.evidence))
+    key = key or event_key(dev_type, detection.target, detection.evidence)
+    targets_match = known.compatible(key)
     if not dev_actors or not detection.actors:
         return bool(dev_target and detection.target) and targets_match
     actors_match = dev_actors[0] in detection.actors or detection.actors[0] in dev_actors
@@ -254,7 +257,7 @@ def _record_one(
         session.add(det_row)
         session.flush()
         report.detections.append((article.item.source, detection.type.value, article.title))
-        development = _find_development(session, detection, config, now, published)
+        development = _find_development(session, detection, article.title, config, now, published)
         part = _part(types, detection.type)
         if development is None:
             channel = config.alerts.channels_for(
@@ -307,6 +310,7 @@ def _record_one(
 def _find_development(
     session: Session,
     detection: Detection,
+    title: str,
     config: SourcesConfig,
     now: datetime,
     published: datetime,
@@ -329,6 +333,7 @@ def _find_development(
             DetectionRow.development_id,
             DetectionRow.target,
             DetectionRow.evidence,
+            ArticleRow.title,
             ArticleRow.published_at,
             ArticleRow.stored_at,
         )
@@ -337,11 +342,12 @@ def _find_development(
     ).all()
     keys: dict[int, EventKey] = {}
     dates: dict[int, list[datetime]] = defaultdict(list)
-    for dev_id, target, evidence, published_at, stored_at in reports:
-        key = event_key(detection.type.value, target, evidence)
-        keys[dev_id] = keys[dev_id].merge(key) if dev_id in keys else key
+    for dev_id, target, evidence, their_title, published_at, stored_at in reports:
+        said = event_key(detection.type.value, target, evidence, their_title)
+        keys[dev_id] = keys[dev_id].merge(said) if dev_id in keys else said
         dates[dev_id].append(min(published_at, stored_at) if published_at else stored_at)
     span = publication_window(config)
+    key = event_key(detection.type.value, detection.target, detection.evidence, title)
     best: tuple[timedelta, DevelopmentRow] | None = None
     for development in candidates:
         when = dates.get(development.id) or [development.first_seen_at]
@@ -354,6 +360,7 @@ def _find_development(
             development.target,
             detection,
             dev_key=keys.get(development.id),
+            key=key,
         ):
             continue
         if best is None or distance < best[0]:
@@ -649,10 +656,10 @@ def _script(text: str) -> str:
 
 
 @lru_cache(maxsize=4096)  # every candidate's reports are keyed again for each new report
-def event_key(event_type: str, target: str | None, evidence: str = "") -> EventKey:
-    """The identity facets of one report: read from the detector's target first, and from the
-    evidence sentence where the target is silent (or generic: a detector that cannot tell
-    the kind of a meeting calls it a summit)."""
+def event_key(event_type: str, target: str | None, evidence: str = "", title: str = "") -> EventKey:
+    """The identity facets of one report: read from the detector's target first, then from
+    the evidence sentence, then from the headline, where the target is silent (or generic: a
+    detector that cannot tell the kind of a meeting calls it a summit)."""
     vocab = _vocabulary()
     table = load_entities()
     target = target or ""
@@ -675,10 +682,13 @@ def event_key(event_type: str, target: str | None, evidence: str = "") -> EventK
     kind: str | None = None
     if event_type == EventType.SUMMIT_BOYCOTT.value:
         target_kind = _first_kind(vocab.kinds, target)
-        evidence_kind = _first_kind(vocab.kinds, evidence)
-        kind = target_kind if target_kind not in (None, "summit") else evidence_kind or target_kind
-        venue = venue or _venue_in(evidence)
-        month = month or _meeting_month(evidence)
+        if target_kind in (None, "summit"):
+            stated = _first_kind(vocab.kinds, evidence) or _first_kind(vocab.kinds, title)
+            kind = stated or target_kind
+        else:
+            kind = target_kind
+        venue = venue or _venue_in(evidence) or _venue_in(title)
+        month = month or _meeting_month(evidence) or _meeting_month(title)
     return EventKey(frozenset(entities), kind, venue, month, frozenset(words))
 
 

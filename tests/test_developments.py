@@ -530,3 +530,14 @@ def test_one_poll_holding_two_stages_opens_one_alert_at_the_furthest_stage(store
     assert "Headline happened" in top.text
     assert "*carried out*" in top.blocks[1]["text"]["text"]
     assert len(slack.state.replies(top.ts)) == 1
+
+
+def test_the_headline_names_the_meeting_when_target_and_evidence_do_not():
+    said = event_key(
+        "summit_boycott",
+        "CSTO summit",
+        "The prime minister will stay away, his office said.",
+        "Pashinyan to skip CSTO summit in Yerevan",
+    )
+    assert said.venue == "@Armenia" and said.kind == "summit"
+    assert not said.compatible(event_key("summit_boycott", "CSTO summit, Minsk"))
