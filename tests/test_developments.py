@@ -541,3 +541,19 @@ def test_the_headline_names_the_meeting_when_target_and_evidence_do_not():
     )
     assert said.venue == "@Armenia" and said.kind == "summit"
     assert not said.compatible(event_key("summit_boycott", "CSTO summit, Minsk"))
+
+
+def test_the_quote_is_a_body_sentence_never_the_headline_again():
+    from newswatch.developments import body_quote
+
+    title = "Armenia recalls its envoy from Minsk"
+    text = (
+        "Markets were calm on Monday. Armenia has recalled its ambassador from Minsk for "
+        "consultations, the foreign ministry said. The move follows weeks of tension."
+    )
+    assert body_quote(title, title, text) == (
+        "Armenia has recalled its ambassador from Minsk for consultations, the foreign "
+        "ministry said."
+    )
+    sentence = "The move follows weeks of tension."
+    assert body_quote(sentence, title, text) == sentence  # a body sentence stays as it is
