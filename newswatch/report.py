@@ -285,6 +285,8 @@ def _developments_section(developments: list[dict[str, Any]], now: datetime) -> 
         evidence = f"“{_cell(d['evidence'], 140)}” — " + _md_link(
             f"{d['source']}: {d['title']}", d["url"]
         )
+        if published := relative(d.get("published_at"), now):
+            evidence += f", published {published}"
         if language:
             evidence += f" ({language})"
         slack = "held back (too old)" if d["held_back"] else (d["slack"] or "")

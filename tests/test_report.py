@@ -90,7 +90,8 @@ def test_the_page_names_each_development_its_evidence_and_what_happened_to_its_a
     assert (
         "| **Summit boycott: Armenia and Nikol Pashinyan → CSTO summit, Minsk** | announced | new "
         "| 1 | just now | “The prime minister will not travel to the alliance summit in Minsk.” — "
-        "[Caucasus Ledger: Headline boycott](https://caucasus-ledger.example/boycott) | — "
+        "[Caucasus Ledger: Headline boycott](https://caucasus-ledger.example/boycott), "
+        "published 1 h ago | — "
         "| sent #newswatch |"
     ) in developments
     assert "**Arms transfer: Belarus → Azerbaijan** | carried out | new" in developments
