@@ -154,8 +154,17 @@ def same_development(
     targets_match = known.compatible(key)
     if not dev_actors or not detection.actors:
         return bool(dev_target and detection.target) and targets_match
-    actors_match = dev_actors[0] in detection.actors or detection.actors[0] in dev_actors
+    theirs = _speaking_for(detection.actors)
+    ours = _speaking_for(dev_actors)
+    actors_match = ours[0] in theirs or theirs[0] in ours
     return actors_match and targets_match
+
+
+def _speaking_for(actors: Sequence[str]) -> list[str]:
+    """Actors as the states they speak for: "Nikol Pashinyan skips …" and "Armenia skips …"
+    have one principal actor. Organisations and unknown names stay as they are."""
+    table = load_entities()
+    return [table.state_of(a) or a for a in actors]
 
 
 def record_articles(
@@ -687,7 +696,7 @@ def event_key(event_type: str, target: str | None, evidence: str = "", title: st
             kind = stated or target_kind
         else:
             kind = target_kind
-        venue = venue or _venue_in(evidence) or _venue_in(title)
+        venue = venue or _venue_in(target) or _venue_in(evidence) or _venue_in(title)
         month = month or _meeting_month(evidence) or _meeting_month(title)
     return EventKey(frozenset(entities), kind, venue, month, frozenset(words))
 

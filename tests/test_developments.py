@@ -557,3 +557,15 @@ def test_the_quote_is_a_body_sentence_never_the_headline_again():
     )
     sentence = "The move follows weeks of tension."
     assert body_quote(sentence, title, text) == sentence  # a body sentence stays as it is
+
+
+def test_a_leader_and_the_state_he_speaks_for_are_one_principal_actor():
+    by_state = detection(actors=("Armenia",), target="CSTO summit")
+    assert same_development("summit_boycott", ["Nikol Pashinyan"], "CSTO summit, Minsk", by_state)
+    other = detection(actors=("Belarus",), target="CSTO summit")
+    assert not same_development("summit_boycott", ["Nikol Pashinyan"], "CSTO summit, Minsk", other)
+
+
+def test_a_target_that_says_where_without_a_comma():
+    said = event_key("summit_boycott", "CSTO Council of Foreign Ministers in Almaty")
+    assert (said.kind, said.venue) == ("ministers", "almaty")
