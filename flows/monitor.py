@@ -20,7 +20,6 @@ from prefect.cache_policies import NONE
 from prefect.concurrency.asyncio import concurrency
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
-from sqlalchemy import select
 
 from newswatch.alerts import DryRunSink, Sink, SlackSink
 from newswatch.config import AlertsConfig, Source, SourcesConfig, load_config
@@ -30,9 +29,11 @@ from newswatch.digest import enqueue_digest
 from newswatch.fetch import Fetcher, FetchLimits, HostGate
 from newswatch.health import enqueue_health_notices
 from newswatch.pipeline import PageJob, SourceOutcome, analyse_pages, poll_source, select_sources
+from newswatch.report import build_summary
+from newswatch.report import render as render_report
 from newswatch.runlock import PollBusy, poll_lock
 from newswatch.settings import Settings
-from newswatch.store import DevelopmentRow, FeedState, Store
+from newswatch.store import FeedState, Store
 
 DEFAULT_CHANNEL = "#newswatch"
 
@@ -259,12 +260,11 @@ async def _poll(
                 name,
                 error,
             )
-        summary = _summary(outcomes, analysed, grouping, delivery, notices)
+        summary = build_summary(store, outcomes, analysed, grouping, delivery, notices)
         summary["config_fallback"] = config_fallback
-        summary["developments"] = _developments(store, grouping)
         await create_markdown_artifact(
             key="newswatch-run-report",
-            markdown=_report(summary),
+            markdown=render_report(summary),
             description="newswatch: sources, developments and alerts of this run",
         )
         logger.info(
@@ -278,126 +278,3 @@ async def _poll(
         return summary
     finally:
         store.dispose()  # a PostgreSQL pool must not outlive the run
-
-
-def _summary(
-    outcomes: list[SourceOutcome],
-    analysed: list[AnalysedArticle],
-    grouping: GroupingReport,
-    delivery: DeliveryReport,
-    notices: list[str],
-) -> dict[str, Any]:
-    return {
-        "sources": [
-            {
-                "name": o.source,
-                "url": o.url,
-                "status": o.status,
-                "items": o.items,
-                "new": o.new,
-                "error": o.error,
-                "warnings": o.warnings,
-                "consecutive_failures": o.consecutive_failures,
-                "last_success_at": o.last_success_at.isoformat() if o.last_success_at else None,
-                "next_poll_at": o.next_poll_at.isoformat() if o.next_poll_at else None,
-            }
-            for o in outcomes
-        ],
-        "articles": len(analysed),
-        "fallbacks": sum(1 for a in analysed if a.article.text_from == "feed"),
-        "detections": [list(d) for d in grouping.detections],
-        "developments_new": sorted(set(grouping.new)),
-        "developments_updated": sorted(set(grouping.updated)),
-        "developments_escalated": sorted(set(grouping.escalated)),
-        "alerts_sent": len(delivery.sent),
-        "alerts_pending": delivery.pending,
-        "alert_errors": delivery.errors,
-        "blocked_channels": delivery.blocked_channels,
-        "notices": notices,
-    }
-
-
-def _developments(store: Store, grouping: GroupingReport) -> list[dict[str, Any]]:
-    """The developments this run opened or added to, for the run's artifact."""
-    changed = {*grouping.new, *grouping.updated}
-    if not changed:
-        return []
-    with store.session() as s:
-        rows = s.scalars(select(DevelopmentRow).where(DevelopmentRow.id.in_(changed))).all()
-    return [
-        {
-            "id": d.id,
-            "type": d.type,
-            "modality": d.modality,
-            "actors": d.actors,
-            "target": d.target,
-            "reports": d.report_count,
-            "channel": d.channel,
-            "change": "escalated"
-            if d.id in grouping.escalated
-            else ("new" if d.id in grouping.new else "updated"),
-        }
-        for d in sorted(rows, key=lambda d: d.id)
-    ]
-
-
-def _cell(value: Any) -> str:
-    return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")[:300]
-
-
-def _report(summary: dict[str, Any]) -> str:
-    lines = [
-        "# newswatch run",
-        "",
-        f"**{summary['articles']}** new articles ({summary['fallbacks']} read from feed text), "
-        f"**{len(summary['detections'])}** detections, developments: "
-        f"**{len(summary['developments_new'])}** new, **{len(summary['developments_updated'])}** "
-        f"updated, **{len(summary['developments_escalated'])}** escalated. "
-        f"Alerts: **{summary['alerts_sent']}** sent, **{summary['alerts_pending']}** pending, "
-        f"**{len(summary['alert_errors'])}** failed this run.",
-        "",
-    ]
-    if summary.get("config_fallback"):
-        lines += [f"> :warning: {_cell(summary['config_fallback'])}", ""]
-    if summary["blocked_channels"]:
-        lines += ["## Slack refuses these channels (alerts kept pending)", ""]
-        lines += [f"- `{c}`: **{e}**" for c, e in summary["blocked_channels"].items()] + [""]
-    lines += [
-        "## Sources",
-        "",
-        "| source | status | items | new | failures in a row | last success | next poll "
-        "| error / warnings |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for s in summary["sources"]:
-        problems = "; ".join(filter(None, [s["error"], *s["warnings"]]))
-        lines.append(
-            f"| {_cell(s['name'])} | {s['status']} | {s['items']} | {s['new']} | "
-            f"{s['consecutive_failures']} | {_cell(s['last_success_at'])} | "
-            f"{_cell(s['next_poll_at'] or 'next run')} | {_cell(problems)} |"
-        )
-    if summary.get("developments"):
-        lines += [
-            "",
-            "## Developments",
-            "",
-            "| # | change | type | who → whom | modality | reports | channel |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        lines += [
-            f"| {d['id']} | {d['change']} | {d['type']} | "
-            f"{_cell(', '.join(d['actors']) + (' → ' + d['target'] if d['target'] else ''))} | "
-            f"{d['modality']} | {d['reports']} | {_cell(d['channel'])} |"
-            for d in summary["developments"]
-        ]
-    if summary["detections"]:
-        lines += ["", "## Detections", "", "| source | type | article |", "|---|---|---|"]
-        lines += [
-            f"| {_cell(src)} | {typ} | {_cell(title)} |"
-            for src, typ, title in summary["detections"]
-        ]
-    if summary["alert_errors"]:
-        lines += ["", "## Alert errors", ""] + [f"- {_cell(e)}" for e in summary["alert_errors"]]
-    if summary["notices"]:
-        lines += ["", "## Source notices", ""] + [f"- {_cell(n)}" for n in summary["notices"]]
-    return "\n".join(lines) + "\n"

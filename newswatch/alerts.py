@@ -97,6 +97,29 @@ def link(url: str | None, label: str) -> str:
     return f"<{href}|{label.replace('|', '¦')}>" if href else label
 
 
+LANGUAGES = {
+    "ru": "Russian",
+    "uk": "Ukrainian",
+    "hy": "Armenian",
+    "be": "Belarusian",
+    "kk": "Kazakh",
+    "de": "German",
+    "fr": "French",
+    "es": "Spanish",
+    "tr": "Turkish",
+    "az": "Azerbaijani",
+    "ka": "Georgian",
+}
+# The life of an event, in order: where a development stands is shown against this line.
+STAGES = (Modality.THREATENED, Modality.ANNOUNCED, Modality.CARRIED_OUT)
+STAGE_OF = {
+    Modality.CONSIDERING: Modality.THREATENED,
+    Modality.THREATENED: Modality.THREATENED,
+    Modality.ANNOUNCED: Modality.ANNOUNCED,
+    Modality.CARRIED_OUT: Modality.CARRIED_OUT,
+}
+
+
 @dataclass(frozen=True)
 class Report:
     """One article's report of a development, as an alert shows it."""
@@ -105,9 +128,10 @@ class Report:
     title: str
     url: str | None
     published: datetime | None
-    evidence: str
+    evidence: str  # a sentence of the article body (developments.body_quote)
     text_from: str = "page"
     fallback_reason: str | None = None
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,10 +147,71 @@ class Headline:
     confidence: float
 
 
-def _who_to_whom(h: Headline) -> str:
-    actors = ", ".join(h.actors) or "unknown actor"
-    arrow = "↔" if h.type == EventType.DIPLOMATIC_RUPTURE else "→"
-    return f"{actors} {arrow} {h.target}" if h.target else actors
+@dataclass(frozen=True)
+class Part:
+    """This development's place among the developments one article reports."""
+
+    index: int  # 1-based
+    total: int
+    others: tuple[EventType, ...]
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
+def slack_date(when: datetime | None) -> str:
+    """A Slack date token: shown in each reader's own time zone, with a UTC fallback."""
+    if when is None:
+        return "date unknown"
+    utc = when.astimezone(UTC)
+    return f"<!date^{int(utc.timestamp())}^{{date_short_pretty}} {{time}}|{utc:%Y-%m-%d %H:%M} UTC>"
+
+
+def language_name(lang: str | None) -> str | None:
+    """The article's language when it is not English (None for English or unknown)."""
+    if not lang or lang.lower().startswith("en"):
+        return None
+    return LANGUAGES.get(lang.lower(), lang.upper())
+
+
+def development_label(event_type: EventType, actors: Sequence[str], target: str | None) -> str:
+    """The development in plain text: "Summit boycott: Armenia → CSTO summit, Minsk"."""
+    return f"{TYPE_TITLES[event_type]}: {_who_to_whom(event_type, actors, target)}"
+
+
+def _who_to_whom(event_type: EventType, actors: Sequence[str], target: str | None) -> str:
+    who = _and_list(actors) or "unknown actor"
+    arrow = "↔" if event_type == EventType.DIPLOMATIC_RUPTURE else "→"
+    return f"{who} {arrow} {target}" if target else who
+
+
+def _and_list(names: Sequence[str]) -> str:
+    """Every actor, none dropped: "India, Saudi Arabia and South Africa"."""
+    names = list(dict.fromkeys(names))
+    if len(names) < 2:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def stage_line(modality: Modality) -> str:
+    """Where the event stands in its life: "Stage: threatened → *announced* → carried out"."""
+    current = None if modality == Modality.REPORTED else STAGE_OF[modality]
+    steps = " → ".join(
+        f"*{MODALITY_WORDS[s]}*" if s == current else MODALITY_WORDS[s] for s in STAGES
+    )
+    if modality == Modality.CONSIDERING:
+        return f"Stage: {steps} (under consideration)"
+    if modality == Modality.REPORTED:
+        return f"Stage: *reported by others*, not confirmed ({steps})"
+    return f"Stage: {steps}"
+
+
+def _context(*texts: str) -> dict[str, Any]:
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": trim(t, SECTION_MAX)} for t in texts if t],
+    }
 
 
 def render_alert(
@@ -135,17 +220,21 @@ def render_alert(
     *,
     also_reported: Sequence[Report] = (),
     escalates: str | None = None,
+    part: Part | None = None,
 ) -> dict[str, Any]:
-    """The top-level message for a development (re-rendered with its sources as reports come)."""
-    title = TYPE_TITLES[headline.type]
-    who = _who_to_whom(headline)
-    header = trim(f"{title}: {who}", HEADER_MAX)
-    what = f"*{escape(title)}* ({MODALITY_WORDS[headline.modality]}): {escape(who)}"
-    lines = [f"*{link(first.url, first.title or first.url or 'article')}*", what]
+    """The top-level message for a development (re-rendered with its sources as reports come).
+
+    Read top to bottom in three seconds: the header says what happened (type emoji, type,
+    who → whom); below it the article, the stage, the reason, the proof (a body sentence),
+    then small print: source and time, how many sources, and why newswatch thinks so."""
+    label = development_label(headline.type, headline.actors, headline.target)
+    header = trim(f"{TYPE_EMOJI[headline.type]} {label}", HEADER_MAX)
+    lines = [f"*{link(first.url, first.title or first.url or 'article')}*"]
+    lines.append(stage_line(headline.modality))
     if headline.reason:
         lines.append(f"*Stated reason:* {escape_trim(headline.reason, 300)}")
     if escalates:
-        lines.append(f":arrow_up: *Escalation* of an earlier alert: {escalates}")
+        lines.append(f":arrow_up: *Moved on* from an earlier alert: {escalates}")
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": header, "emoji": True}},
         {
@@ -159,31 +248,21 @@ def render_alert(
                 "text": "> " + escape_trim(first.evidence, EVIDENCE_MAX).replace("\n", "\n> "),
             },
         },
-        {
-            "type": "context",
-            "elements": [
-                {"type": "mrkdwn", "text": trim(_provenance(first, headline), SECTION_MAX)}
-            ],
-        },
+        _context(_provenance(first), _part_note(part)),
     ]
     if also_reported:
-        names = sorted({r.source for r in also_reported} - {first.source})
-        count = len({r.source for r in also_reported} | {first.source})
+        sources = {r.source for r in also_reported} | {first.source}
+        others = sorted(sources - {first.source})
         blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": trim(
-                            f":newspaper: Reported by {count} sources "
-                            f"(also: {escape(', '.join(names))}); {len(also_reported)} further reports",
-                            SECTION_MAX,
-                        ),
-                    }
-                ],
-            }
+            _context(
+                f":newspaper: Reported by {plural(len(sources), 'source')}"
+                + (f" (also {escape(_and_list(others))})" if others else "")
+                + f" · {plural(len(also_reported) + 1, 'report')}"
+            )
         )
+    blocks.append(
+        _context(f"why: rule `{escape(headline.rule)}`, confidence {headline.confidence:.2f}")
+    )
     if safe_url(first.url):
         blocks.append(
             {
@@ -198,10 +277,15 @@ def render_alert(
                 ],
             }
         )
-    fallback = (
-        f"{TYPE_EMOJI[headline.type]} {title}: {who} — {first.title} — {first.url or first.source}"
-    )
+    fallback = f"{TYPE_EMOJI[headline.type]} {label} — {first.title} — {first.url or first.source}"
     return {"text": escape_trim(fallback, FALLBACK_MAX), "blocks": blocks}
+
+
+def _part_note(part: Part | None) -> str:
+    if part is None:
+        return ""
+    others = _and_list([TYPE_TITLES[t].lower() for t in part.others])
+    return f":link: {part.index} of {part.total} developments in this article (also: {others})"
 
 
 def render_reply(report: Report) -> dict[str, Any]:
@@ -215,7 +299,8 @@ def render_reply(report: Report) -> dict[str, Any]:
             {
                 "type": "section",
                 "text": {"type": "mrkdwn", "text": trim(f"{line}\n{quote_}", SECTION_MAX)},
-            }
+            },
+            _context(_provenance(report)),
         ],
     }
 
@@ -230,18 +315,10 @@ def render_notice(text: str) -> dict[str, Any]:
     }
 
 
-def _provenance(report: Report, headline: Headline) -> str:
-    when = (
-        report.published.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        if report.published
-        else "date unknown"
-    )
-    parts = [
-        f"Source: *{escape(report.source)}*",
-        when,
-        f"rule `{escape(headline.rule)}`",
-        f"confidence {headline.confidence:.2f}",
-    ]
+def _provenance(report: Report) -> str:
+    parts = [f"*{escape(report.source)}*", slack_date(report.published)]
+    if language := language_name(report.lang):
+        parts.append(f"in {escape(language)}")
     if report.text_from == "feed":
         parts.append(
             f"read from the feed text ({escape(report.fallback_reason or 'page not used')})"

@@ -76,6 +76,10 @@ def _poll_interval(value: timedelta) -> timedelta:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+# A duration where 0 means "off".
+DurationOrOff = Annotated[
+    timedelta, BeforeValidator(lambda v: timedelta(0) if v in (0, "0") else parse_duration(v))
+]
 PollInterval = Annotated[timedelta, BeforeValidator(parse_duration), AfterValidator(_poll_interval)]
 
 
@@ -187,6 +191,9 @@ class AlertsConfig(_Strict):
     digest: Digest | None = None
     # Tell Slack once when a source has failed this many runs in a row (and once when it recovers).
     source_failure_notice_after: int = Field(default=5, ge=1)
+    # Articles published longer ago than this before the poll are stored and reported, never
+    # alerted: a new installation or source must not alert on a feed's archive. 0 = off.
+    max_age: DurationOrOff = timedelta(hours=72)
 
     def channels_for(self, event_type: str, source_tags: Sequence[str], default: str) -> str:
         """The first matching route's channel, else the default channel."""

@@ -8,9 +8,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from newswatch.alerts import TYPE_TITLES, escape, render_notice
+from newswatch.alerts import (
+    MODALITY_WORDS,
+    TYPE_EMOJI,
+    development_label,
+    escape,
+    plural,
+    render_notice,
+)
 from newswatch.config import Digest
-from newswatch.models import EventType
+from newswatch.models import EventType, Modality
 from newswatch.store import AlertRow, DevelopmentRow, Store, utcnow
 
 
@@ -47,13 +54,14 @@ def enqueue_digest(
             if digest.every == "hourly"
             else f"{start:%Y-%m-%d}"
         )
-        lines = [f":bookmark_tabs: *newswatch digest, {label}*: {len(rows)} developments"]
+        lines = [f":bookmark_tabs: *newswatch digest, {label}*: {plural(len(rows), 'development')}"]
         for development, _alert in rows:
-            who = ", ".join(development.actors)
-            target = f" → {development.target}" if development.target else ""
+            event_type = EventType(development.type)
+            what = development_label(event_type, development.actors, development.target)
             lines.append(
-                f"• *{TYPE_TITLES[EventType(development.type)]}* ({development.modality}): "
-                f"{escape(who + target)} — {development.report_count} report(s)"
+                f"{TYPE_EMOJI[event_type]} *{escape(what)}* "
+                f"({MODALITY_WORDS[Modality(development.modality)]}) — "
+                f"{plural(development.report_count, 'report')}"
             )
         s.add(
             AlertRow(

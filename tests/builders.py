@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from newswatch.developments import AnalysedArticle
 from newswatch.models import Article, Detection, EventType, FeedItem, Modality
@@ -46,7 +46,8 @@ def analysed(
         url=url,
         title=f"Headline {slug}",
         summary="",
-        published=published or datetime(2023, 11, 14, 9, 0, tzinfo=UTC),
+        # Fresh by default: older than alerts.max_age (72 h) would be held back, not alerted.
+        published=published or datetime.now(UTC) - timedelta(hours=1),
     )
     body = (
         text

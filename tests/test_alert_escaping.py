@@ -49,6 +49,11 @@ def report(**overrides: Any) -> Report:
     return Report(**values)
 
 
+SLACK_DATE = re.compile(
+    r"<!date\^\d+\^\{date_short_pretty\} \{time\}\|\d{4}-\d\d-\d\d \d\d:\d\d UTC>"
+)
+
+
 def mrkdwn_texts(payload: dict[str, Any]) -> list[str]:
     """Every string Slack renders as mrkdwn: the fallback text and mrkdwn blocks."""
     texts = [payload["text"]]
@@ -81,6 +86,8 @@ def test_escape():
 def test_hostile_fields_cannot_ping_or_forge_links(hostile):
     for payload in (render_alert(HEADLINE, report(**hostile)), render_reply(report(**hostile))):
         for text in mrkdwn_texts(payload):
+            # newswatch's own date token (fixed format, from a datetime) is the one `<!` allowed.
+            text = SLACK_DATE.sub("", text)
             controls = CONTROL.findall(text)
             # The only control sequence allowed is the article link newswatch made itself.
             assert all(c.startswith(("<https://news.example/", "<https://e")) for c in controls), (

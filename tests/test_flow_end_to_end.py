@@ -37,7 +37,10 @@ def test_two_runs_alert_once_per_development_and_then_nothing(
     from newswatch.alerts import TYPE_TITLES
 
     wanted_titles = sorted(TYPE_TITLES[t] for _, t in expected)
-    got_titles = sorted(c.params["blocks"][0]["text"]["text"].split(":")[0] for c in top_level)
+    # headers read ":emoji: Type title: who → whom"
+    got_titles = sorted(
+        c.params["blocks"][0]["text"]["text"].split(" ", 1)[1].split(":")[0] for c in top_level
+    )
     assert got_titles == wanted_titles
     # Every message carries its outbox id, so a lost response can be checked against Slack.
     assert all(c.params["metadata"]["event_type"] == "newswatch_alert" for c in posts)

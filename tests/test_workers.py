@@ -226,7 +226,11 @@ def _assert_alerted_exactly_once(state, expected: dict[tuple[str, str], list[dic
     assert not [i for i, n in alert_ids.items() if n > 1], f"posted twice: {alert_ids}"
     top_level = [c for c in ok_posts if not c.params.get("thread_ts")]
     replies = [c for c in ok_posts if c.params.get("thread_ts")]
-    headline = {id(c): c.params["blocks"][0]["text"]["text"].split(":")[0] for c in top_level}
+    # headers read ":emoji: Type title: who → whom"
+    headline = {
+        id(c): c.params["blocks"][0]["text"]["text"].split(" ", 1)[1].split(":")[0]
+        for c in top_level
+    }
     per_development = {
         key: sum(
             1

@@ -190,6 +190,9 @@ class SampleSite:
     def sources_yaml(self) -> str:
         lines = [
             "# Written by `newswatch demo`: the bundled sample feeds on 127.0.0.1.",
+            # The sample world is an archive (2022–2024): alert on it although it is old.
+            "alerts:",
+            "  max_age: 0",
             "sources:",
         ]
         for feed in self.world.feeds:
