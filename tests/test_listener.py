@@ -1,0 +1,305 @@
+"""The Socket Mode listener against the Socket Mode and Web API stand-ins on 127.0.0.1: alerts
+posted by the real grouping and delivery code, clicks delivered as `block_actions` envelopes,
+a real SQLite store. Each click must be stored once, acknowledged and shown on the message; a
+mute must hold back the next poll's alerts; a dropped connection must be reopened."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from newswatch import feedback
+from newswatch.alerts import SlackSink
+from newswatch.config import parse_sources
+from newswatch.delivery import deliver_pending
+from newswatch.developments import record_articles
+from newswatch.feedback import FeedbackRow, MuteRow
+from newswatch.listener import Listener
+from newswatch.models import EventType, Modality
+from newswatch.store import AlertRow, Store
+from tests.builders import analysed, claim, detection
+from tests.fixtures.slack_api import Message, SlackStandIn
+from tests.fixtures.socket_mode import SocketModeStandIn, block_actions
+
+CONFIG = parse_sources(
+    'sources:\n  - {name: Caucasus Ledger, url: "https://caucasus-ledger.example/rss"}\n'
+)
+BOYCOTT = detection()  # Armenia, Nikol Pashinyan -> CSTO summit, Minsk
+RUPTURE = detection(
+    EventType.DIPLOMATIC_RUPTURE,
+    actors=("Belarus",),
+    target="Armenia",
+    modality=Modality.CARRIED_OUT,
+    evidence="Minsk called its envoy home from Yerevan.",
+)
+
+
+def poll(store: Store, slack: SlackStandIn, *articles) -> None:
+    """What one poll does after detection: group, queue and deliver."""
+    claim(store, *articles)
+    record_articles(store, articles, CONFIG, "#newswatch")
+    sink = SlackSink(slack.state.token, base_url=slack.base_url)
+    deliver_pending(store, sink, sleep=lambda _: None)
+
+
+def until(condition: Callable[[], object], what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def rows(store: Store, model: type = FeedbackRow) -> list:
+    with store.session() as s:
+        return list(s.scalars(select(model).order_by(model.id)))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(f"sqlite:///{tmp_path / 'store.db'}")
+
+
+@pytest.fixture
+def world(
+    store: Store, slack: SlackStandIn, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[SocketModeStandIn, Listener]]:
+    monkeypatch.setenv("SLACK_APP_TOKEN", slack.state.app_token)  # alerts carry the buttons
+    with SocketModeStandIn(slack) as socket:
+        listener = Listener(
+            store,
+            slack.state.app_token,
+            slack.state.token,
+            api_url=slack.base_url,
+            backoff_initial=0.2,
+            backoff_max=1.0,
+        ).start()
+        try:
+            socket.wait_connected()
+            yield socket, listener
+        finally:
+            listener.stop()
+
+
+def the_alert(slack: SlackStandIn, index: int = 0) -> Message:
+    return slack.state.top_level()[index]
+
+
+def note_of(message: Message) -> str | None:
+    for block in message.blocks:
+        if block.get("block_id") == "newswatch_feedback_note":
+            return block["elements"][0]["text"]
+    return None
+
+
+def test_alerts_carry_the_buttons_only_when_interactivity_is_configured(store, slack, monkeypatch):
+    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+    monkeypatch.delenv("NEWSWATCH_SLACK_APP_TOKEN", raising=False)
+    poll(store, slack, analysed("plain", BOYCOTT))
+    assert all(b.get("block_id") != "newswatch_feedback" for b in the_alert(slack).blocks)
+
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-anything")
+    poll(store, slack, analysed("buttons", RUPTURE))
+    actions = [b for b in the_alert(slack, 1).blocks if b.get("block_id") == "newswatch_feedback"]
+    assert len(actions) == 1
+    ids = [e["action_id"] for e in actions[0]["elements"]]
+    assert ids == [
+        "newswatch_false_alarm",
+        "newswatch_wrong_type",
+        "newswatch_mute_development",
+        "newswatch_mute_actor",
+    ]
+    options = [o["value"] for o in actions[0]["elements"][1]["options"]]
+    assert options == [t.value for t in EventType] + ["not_an_event"]
+
+
+@pytest.mark.parametrize(
+    ("action", "value", "shown"),
+    [
+        ("false_alarm", None, "marked false alarm by @ana"),
+        ("wrong_type", "arms_transfer", "type corrected to Arms transfer by @ana"),
+        ("wrong_type", "not_an_event", "marked not an event by @ana"),
+        ("mute_development", None, "development muted by @ana"),
+        ("mute_actor", None, "Armenia muted until"),
+    ],
+)
+def test_each_button_is_stored_acknowledged_and_shown_on_the_message(
+    store, slack, world, action, value, shown
+):
+    socket, _ = world
+    poll(store, slack, analysed("first", BOYCOTT))
+    message = the_alert(slack)
+    updates_before = len(slack.state.calls_to("chat.update"))
+
+    envelope = socket.deliver(block_actions(message, action, value=value))
+
+    socket.wait_ack(envelope)
+    stored = rows(store)
+    assert [(r.action, r.value, r.user_id, r.user_name) for r in stored] == [
+        (action, value, "U0ANALYST1", "ana")
+    ]
+    with store.session() as s:
+        alert = s.get(AlertRow, stored[0].alert_id)
+    assert alert is not None and alert.slack_ts == message.ts and alert.kind == "new"
+    assert stored[0].article_id is not None and stored[0].detection_id is not None
+    until(lambda: len(slack.state.calls_to("chat.update")) > updates_before, "chat.update")
+    note = note_of(message)
+    assert note is not None and shown in note, message.blocks
+    # The rest of the message is untouched: header, evidence and the buttons stay.
+    assert message.blocks[0]["type"] == "header"
+    assert any(b.get("block_id") == "newswatch_feedback" for b in message.blocks)
+    mutes = rows(store, MuteRow)
+    if action == "mute_actor":
+        assert [(m.kind, m.actor) for m in mutes] == [("actor", "Armenia")]
+        assert mutes[0].expires_at is not None
+    elif action == "mute_development":
+        assert [(m.kind, m.development_id) for m in mutes] == [
+            ("development", alert.development_id)
+        ]
+    else:
+        assert mutes == []
+
+
+def test_a_repeated_envelope_and_a_second_click_store_one_row(store, slack, world):
+    socket, _ = world
+    poll(store, slack, analysed("first", BOYCOTT))
+    payload = block_actions(the_alert(slack), "false_alarm")
+
+    socket.deliver(payload, envelope_id="env-same")
+    socket.wait_ack("env-same")
+    socket.deliver(payload, envelope_id="env-same")  # Slack redelivers
+    socket.wait_ack("env-same", count=2)
+    again = socket.deliver(block_actions(the_alert(slack), "false_alarm"))  # clicked twice
+    socket.wait_ack(again)
+
+    assert len(rows(store)) == 1
+    # Another analyst's answer is a row of its own, and the note names both.
+    other = socket.deliver(block_actions(the_alert(slack), "false_alarm", user=("U0BO", "bo")))
+    socket.wait_ack(other)
+    assert len(rows(store)) == 2
+    until(lambda: "@bo" in (note_of(the_alert(slack)) or ""), "the second name on the message")
+    assert "marked false alarm by @ana · marked false alarm by @bo" in note_of(the_alert(slack))
+
+
+def test_actions_on_messages_this_installation_did_not_post_are_refused(store, slack, world):
+    socket, _ = world
+    poll(store, slack, analysed("first", BOYCOTT))
+    ours = the_alert(slack)
+    foreign_metadata = Message(
+        ours.channel, ours.ts, "x", [], None, {"event_type": "other_app", "event_payload": {}}
+    )
+    wrong_id = Message(
+        ours.channel,
+        ours.ts,
+        "x",
+        [],
+        None,
+        {"event_type": "newswatch_alert", "event_payload": {"alert_id": 999}},
+    )
+    unknown_ts = Message(ours.channel, "1.000001", "x", [], None, None)
+    updates_before = len(slack.state.calls_to("chat.update"))
+    for message in (foreign_metadata, wrong_id, unknown_ts):
+        envelope = socket.deliver(block_actions(message, "mute_actor"))
+        socket.wait_ack(envelope)  # acknowledged (nothing to retry), but nothing stored
+    assert rows(store) == [] and rows(store, MuteRow) == []
+    assert len(slack.state.calls_to("chat.update")) == updates_before
+    # Without metadata in the payload, the outbox's channel and ts still identify our alert.
+    envelope = socket.deliver(block_actions(ours, "false_alarm", with_metadata=False))
+    socket.wait_ack(envelope)
+    assert [r.action for r in rows(store)] == ["false_alarm"]
+
+
+def test_mutes_hold_back_the_next_poll_and_the_report_says_so(store, slack, world):
+    socket, _ = world
+    armenia_leaves = detection(
+        EventType.WITHDRAWAL_STATEMENT,
+        actors=("Armenia",),
+        target="CSTO",
+        evidence="Yerevan said it would leave the bloc.",
+    )
+    poll(store, slack, analysed("boycott", BOYCOTT), analysed("rupture", RUPTURE))
+    boycott_msg, rupture_msg = the_alert(slack), the_alert(slack, 1)
+    started = feedback.utcnow()
+    for message, action, shown in (
+        (rupture_msg, "mute_development", "development muted by @ana"),
+        (boycott_msg, "mute_actor", "Armenia muted until"),
+    ):
+        socket.wait_ack(socket.deliver(block_actions(message, action)))
+        until(lambda m=message, t=shown: t in (note_of(m) or ""), "the note on the message")
+    posts_before = len(slack.state.calls_to("chat.postMessage"))
+    updates_before = len(slack.state.calls_to("chat.update"))
+    calls_before = len(slack.state.calls)
+
+    # Next poll: a further report of the muted rupture, a new development whose principal
+    # actor (Armenia) is muted, and an unrelated development that must still alert.
+    other = detection(EventType.ARMS_TRANSFER, actors=("Russia",), target="Belarus")
+    poll(
+        store,
+        slack,
+        analysed("rupture-2", RUPTURE, source="Outlet 2"),
+        analysed("armenia-leaves", armenia_leaves, source="Outlet 3"),
+        analysed("arms", other, source="Outlet 4"),
+    )
+
+    posts = slack.state.calls_to("chat.postMessage")[posts_before:]
+    assert len(posts) == 1, [p.params["text"] for p in posts]
+    assert "Arms transfer" in posts[0].params["text"]
+    assert not [
+        c for c in slack.state.calls[calls_before:] if c.method == "chat.update"
+    ]  # no count update on the muted development
+    assert len(slack.state.calls_to("chat.update")) == updates_before
+    with store.session() as s:
+        pending = s.scalar(select(func.count()).where(AlertRow.status.in_(("pending", "sending"))))
+        muted = s.scalars(select(AlertRow).where(AlertRow.last_error.startswith("muted: "))).all()
+    assert pending == 0  # held-back alerts never wait in the outbox
+    assert sorted(a.kind for a in muted) == ["new", "reply", "update"]
+    summary = feedback.run_summary(store, since=started)
+    report = "\n".join(feedback.report_lines(summary))
+    assert "## Muted" in report
+    assert "actor Armenia muted by @ana" in report and "development" in report
+    assert {m["type"] for m in summary["muted"]} == {"diplomatic_rupture", "withdrawal_statement"}
+
+
+def test_a_dropped_connection_is_reopened_and_later_actions_arrive(store, slack, world, caplog):
+    caplog.set_level(logging.DEBUG)
+    socket, listener = world
+    poll(store, slack, analysed("first", BOYCOTT))
+    first = socket.deliver(block_actions(the_alert(slack), "false_alarm"))
+    socket.wait_ack(first)
+
+    socket.drop()
+    socket.wait_connected(count=2)
+    until(listener.connected, "the listener to reconnect")
+    later = socket.deliver(block_actions(the_alert(slack), "mute_development"))
+    socket.wait_ack(later)
+
+    assert [r.action for r in rows(store)] == ["false_alarm", "mute_development"]
+    assert len(slack.state.calls_to("apps.connections.open")) >= 2
+    # Every log line of the session, debug included: no token in any of them.
+    assert caplog.records
+    assert slack.state.app_token not in caplog.text and slack.state.token not in caplog.text
+
+
+def test_an_unreachable_socket_api_is_retried_with_back_off(store, slack, monkeypatch):
+    monkeypatch.setenv("SLACK_APP_TOKEN", slack.state.app_token)
+    slack.fail("apps.connections.open", ("http", 500), ("http", 500))
+    with SocketModeStandIn(slack) as socket:
+        listener = Listener(
+            store,
+            slack.state.app_token,
+            slack.state.token,
+            api_url=slack.base_url,
+            backoff_initial=0.1,
+            backoff_max=0.5,
+        ).start()
+        try:
+            socket.wait_connected()
+        finally:
+            listener.stop()
+    assert len(slack.state.calls_to("apps.connections.open")) >= 3
+    assert listener.connections == 1
