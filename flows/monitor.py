@@ -27,6 +27,7 @@ from newswatch.config import ConfigError, Source, SourcesConfig, load_sources, p
 from newswatch.delivery import DeliveryReport, deliver_pending
 from newswatch.developments import AnalysedArticle, GroupingReport, record_articles
 from newswatch.digest import enqueue_digest
+from newswatch.feedback import report_lines, run_summary
 from newswatch.fetch import Fetcher, FetchLimits, HostGate
 from newswatch.health import enqueue_health_notices
 from newswatch.pipeline import PageJob, SourceOutcome, analyse_pages, poll_source, select_sources
@@ -144,6 +145,7 @@ async def poll(
 ) -> dict[str, Any]:
     """Poll every enabled source once, detect new developments and deliver their alerts."""
     logger = get_run_logger()
+    started = datetime.now(UTC)  # feedback hook (#12): what a mute held back in this run
     settings = Settings()
     config, config_fallback = load_config(
         Path(sources) if sources else settings.sources, settings.data_dir, logger
@@ -183,6 +185,7 @@ async def poll(
         summary = _summary(outcomes, analysed, grouping, delivery, notices)
         summary["config_fallback"] = config_fallback
         summary["developments"] = _developments(store, grouping)
+        summary["feedback"] = run_summary(store, started)  # feedback hook (#12)
         await create_markdown_artifact(
             key="newswatch-run-report",
             markdown=_report(summary),
@@ -321,4 +324,5 @@ def _report(summary: dict[str, Any]) -> str:
         lines += ["", "## Alert errors", ""] + [f"- {_cell(e)}" for e in summary["alert_errors"]]
     if summary["notices"]:
         lines += ["", "## Source notices", ""] + [f"- {_cell(n)}" for n in summary["notices"]]
+    lines += report_lines(summary.get("feedback"))  # feedback hook (#12)
     return "\n".join(lines) + "\n"

@@ -7,6 +7,9 @@ newswatch detect PATH|URL|- [--format text|json]
 newswatch detect --corpus FILE.jsonl     one JSON line of detections per input line
 newswatch evaluate FILE.jsonl            precision / recall / F1 per event type
 newswatch demo                           the bundled sample world, offline, dry-run alerts
+newswatch listen                         analysts' answers from Slack buttons (SLACK_APP_TOKEN)
+newswatch mutes [list|lift ID]           the mutes set from Slack
+newswatch feedback export FILE.jsonl     judged articles as a corpus `newswatch evaluate` reads
 """
 
 from __future__ import annotations
@@ -78,6 +81,19 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="score the detectors on a labelled corpus")
     evaluate.add_argument("path", type=Path)
     evaluate.set_defaults(handler=_evaluate)
+
+    # --- feedback from Slack (#12): listen, mutes, feedback export ---------------------------
+    listen = commands.add_parser("listen", help="receive analysts' answers from Slack buttons")
+    listen.set_defaults(handler=lambda _: _feedback_listen())
+    mutes = commands.add_parser("mutes", help="list the active mutes, or lift one")
+    mutes.add_argument("action", nargs="?", choices=["list", "lift"], default="list")
+    mutes.add_argument("mute_id", nargs="?", type=int, metavar="ID")
+    mutes.set_defaults(handler=_feedback_mutes)
+    feedback_ = commands.add_parser("feedback", help="analysts' answers as evaluation data")
+    feedback_commands = feedback_.add_subparsers(dest="feedback_command", required=True)
+    export = feedback_commands.add_parser("export", help="judged articles as a labelled corpus")
+    export.add_argument("path", type=Path, metavar="FILE.jsonl")
+    export.set_defaults(handler=_feedback_export)
 
     demo = commands.add_parser("demo", help="run one poll over the bundled sample world")
     demo.add_argument(
@@ -231,6 +247,24 @@ def _evaluate(args: argparse.Namespace) -> int:
     from newswatch.evaluate import main as evaluate_main
 
     return evaluate_main([str(args.path)])
+
+
+def _feedback_listen() -> int:
+    from newswatch.listener import listen
+
+    return listen(Settings())
+
+
+def _feedback_mutes(args: argparse.Namespace) -> int:
+    from newswatch.feedback import mutes_command
+
+    return mutes_command(Settings().resolved_database_url, args.action, args.mute_id)
+
+
+def _feedback_export(args: argparse.Namespace) -> int:
+    from newswatch.feedback import export_command
+
+    return export_command(Settings().resolved_database_url, args.path)
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -479,3 +479,51 @@ def report_lines(summary: dict[str, Any] | None) -> list[str]:
 
 def _cell(value: str) -> str:
     return value.replace("|", "\\|").replace("\n", " ")[:300]
+
+
+# --- `newswatch mutes` and `newswatch feedback export` ----------------------------------------
+
+
+def mutes_command(database_url: str, action: str, mute_id: int | None) -> int:
+    """`newswatch mutes [list]` / `newswatch mutes lift ID`: exit status 0, 1 (no such mute) or
+    2 (usage)."""
+    import getpass
+    import sys
+
+    store = Store(database_url)
+    try:
+        if action == "lift":
+            if mute_id is None:
+                print(
+                    "newswatch mutes lift: give the ID of a mute (see `newswatch mutes`)",
+                    file=sys.stderr,
+                )
+                return 2
+            if not lift_mute(store, mute_id, by=getpass.getuser() or "cli"):
+                print(f"newswatch mutes: no active mute with ID {mute_id}", file=sys.stderr)
+                return 1
+            print(f"mute {mute_id} lifted")
+            return 0
+        active = list_mutes(store)
+        if not active:
+            print("no active mutes")
+        for mute in active:
+            print(describe_mute(mute, store))
+        return 0
+    finally:
+        store.dispose()
+
+
+def export_command(database_url: str, path: Path) -> int:
+    import sys
+
+    store = Store(database_url)
+    try:
+        count = export_corpus(store, path)
+    except OSError as error:
+        print(f"newswatch feedback export: cannot write {path}: {error.strerror}", file=sys.stderr)
+        return 2
+    finally:
+        store.dispose()
+    print(f"{path}: {count} judged articles (score them with `newswatch evaluate {path}`)")
+    return 0
