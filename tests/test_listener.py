@@ -303,3 +303,95 @@ def test_an_unreachable_socket_api_is_retried_with_back_off(store, slack, monkey
             listener.stop()
     assert len(slack.state.calls_to("apps.connections.open")) >= 3
     assert listener.connections == 1
+
+
+HELD_BACK = {  # reports the sample world publishes only before the second poll
+    "pashinyan-ne-poedet-na-sammit-odkb",  # the boycott again (a reply, once muted: none)
+    "armenia-weighs-csto-decisions-after-minsk",  # and once more
+    "armenia-recalls-envoy-belarus-arms-azerbaijan",  # Armenia x2 (muted actor), Belarus x1
+}
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_harness")
+def test_clicks_on_a_real_poll_are_honoured_by_the_next_and_exported_for_evaluate(
+    sample_site, slack_env, tmp_path, monkeypatch, capsys
+):
+    import asyncio
+
+    from flows.monitor import poll as poll_flow
+    from newswatch.cli import main
+    from newswatch.demo.site import SampleWorld
+    from newswatch.settings import Settings
+
+    slack = slack_env
+    monkeypatch.setenv("SLACK_APP_TOKEN", slack.state.app_token)
+    full = sample_site.world
+    sample_site.world = SampleWorld(
+        full.feeds, tuple(a for a in full.articles if a["slug"] not in HELD_BACK)
+    )
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(sample_site.sources_yaml(), encoding="utf-8")
+
+    asyncio.run(poll_flow(sources=str(sources)))
+    alerts = {m.blocks[0]["text"]["text"].split(":")[0]: m for m in slack.state.top_level()}
+    assert sorted(alerts) == ["Declaration refusal", "Summit boycott"]
+
+    store = Store(Settings().resolved_database_url)
+    with SocketModeStandIn(slack) as socket:
+        listener = Listener(
+            store, slack.state.app_token, slack.state.token, api_url=slack.base_url
+        ).start()
+        try:
+            for title, action in (
+                ("Declaration refusal", "false_alarm"),
+                ("Summit boycott", "mute_development"),
+                ("Declaration refusal", "mute_actor"),
+            ):
+                envelope = socket.deliver(block_actions(alerts[title], action))
+                socket.wait_ack(envelope)
+            until(lambda: "Armenia muted" in (note_of(alerts["Declaration refusal"]) or ""), "note")
+            until(lambda: "muted" in (note_of(alerts["Summit boycott"]) or ""), "note")
+        finally:
+            listener.stop()
+    assert "marked false alarm by @ana" in note_of(alerts["Declaration refusal"])
+    calls_before = len(slack.state.calls)
+
+    sample_site.world = full
+    second = asyncio.run(poll_flow(sources=str(sources)))
+
+    later = [c for c in slack.state.calls[calls_before:] if c.method.startswith("chat.")]
+    assert [c.method for c in later] == ["chat.postMessage"], [c.params for c in later]
+    assert later[0].params["text"].startswith(":rocket: Arms transfer: Belarus")
+    assert not later[0].params.get("thread_ts")
+    assert second["alerts_pending"] == 0
+    muted = second["feedback"]["muted"]
+    assert sorted((m["type"], m["kind"]) for m in muted) == [
+        ("diplomatic_rupture", "new"),
+        ("summit_boycott", "reply"),
+        ("summit_boycott", "reply"),
+        ("summit_boycott", "update"),
+        ("summit_boycott", "update"),
+        ("withdrawal_statement", "new"),
+    ]
+    from prefect.client.orchestration import get_client
+
+    async def artifact() -> str:
+        async with get_client() as client:
+            return (await client.read_latest_artifacts())[0].data  # type: ignore[union-attr]
+
+    report = asyncio.run(artifact())
+    assert "## Muted" in report and "actor Armenia muted by @ana" in report
+    assert "Precision from feedback: **0.50** (1 of 2 judged alerts" in report
+
+    out = tmp_path / "judged.jsonl"
+    assert main(["feedback", "export", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(out)]) == 0
+    scores = {
+        line.split()[0]: line.split()[4:]
+        for line in capsys.readouterr().out.splitlines()
+        if line[:1].isalpha()
+    }
+    assert scores["declaration_refusal"] == ["0", "1", "0"]  # the desk's false alarm
+    assert scores["summit_boycott"] == ["1", "0", "0"]  # muted, not judged wrong
