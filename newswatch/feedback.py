@@ -35,6 +35,7 @@ from newswatch.feedback_blocks import (
     WRONG_TYPE,
     WRONG_TYPE_VALUES,
     type_title,
+    with_note,
 )
 from newswatch.store import (
     AlertRow,
@@ -245,6 +246,16 @@ def _note(s: Session, alert_id: int, now: datetime) -> str:
             actor = mute.actor if mute else "actor"
             parts.append(f"{actor} muted{until} by {who}")
     return " · ".join(parts)
+
+
+def redraw_with_note(store: Store, alert_id: int | None, blocks: list[dict[str, Any]]) -> list:
+    """`blocks` of a top-level alert being redrawn (a new source count), with the analysts'
+    answers kept on it: otherwise the next report would wipe "marked false alarm by @…"."""
+    if alert_id is None:
+        return blocks
+    with store.session() as s:
+        note = _note(s, alert_id, utcnow())
+    return with_note(blocks, note) if note else blocks
 
 
 # --- the pipeline's side -------------------------------------------------------------------

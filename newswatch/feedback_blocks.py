@@ -73,3 +73,21 @@ def feedback_blocks() -> list[dict[str, Any]]:
             ],
         }
     ]
+
+
+def with_note(blocks: list[dict[str, Any]], note: str) -> list[dict[str, Any]]:
+    """The message's blocks with its feedback context line set to `note` (placed just before
+    the buttons, where the analyst clicked); the analysts' names are escaped for mrkdwn."""
+    kept = [b for b in blocks if b.get("block_id") != NOTE_BLOCK_ID]
+    if not note:
+        return kept
+    text = ":speech_balloon: " + note.replace("&", "&amp;").replace("<", "&lt;").replace(
+        ">", "&gt;"
+    )
+    line = {
+        "type": "context",
+        "block_id": NOTE_BLOCK_ID,
+        "elements": [{"type": "mrkdwn", "text": text[:3000]}],
+    }
+    at = next((i for i, b in enumerate(kept) if b.get("block_id") == BLOCK_ID), len(kept))
+    return [*kept[:at], line, *kept[at:]]

@@ -31,8 +31,8 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
 from newswatch import feedback
-from newswatch.alerts import METADATA_EVENT, SinkError, SlackSink, escape, trim
-from newswatch.feedback_blocks import ACTION_PREFIX, ACTIONS, NOTE_BLOCK_ID, WRONG_TYPE
+from newswatch.alerts import METADATA_EVENT, SinkError, SlackSink
+from newswatch.feedback_blocks import ACTION_PREFIX, ACTIONS, WRONG_TYPE, with_note
 from newswatch.settings import Settings
 from newswatch.store import Store
 
@@ -86,23 +86,6 @@ def parse_clicks(payload: dict[str, Any]) -> list[feedback.Click]:
             )
         )
     return clicks
-
-
-def with_note(blocks: list[dict[str, Any]], note: str) -> list[dict[str, Any]]:
-    """The message's blocks with its feedback context line replaced by `note` (placed just
-    before the buttons, so the analyst sees it where they clicked)."""
-    kept = [b for b in blocks if b.get("block_id") != NOTE_BLOCK_ID]
-    if not note:
-        return kept
-    line = {
-        "type": "context",
-        "block_id": NOTE_BLOCK_ID,
-        "elements": [{"type": "mrkdwn", "text": trim(":speech_balloon: " + escape(note), 3000)}],
-    }
-    at = next(
-        (i for i, b in enumerate(kept) if b.get("block_id") == "newswatch_feedback"), len(kept)
-    )
-    return [*kept[:at], line, *kept[at:]]
 
 
 class Listener:

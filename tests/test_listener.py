@@ -395,3 +395,68 @@ def test_clicks_on_a_real_poll_are_honoured_by_the_next_and_exported_for_evaluat
     }
     assert scores["declaration_refusal"] == ["0", "1", "0"]  # the desk's false alarm
     assert scores["summit_boycott"] == ["1", "0", "0"]  # muted, not judged wrong
+
+
+def test_newswatch_listen_runs_until_terminated(store, slack, tmp_path, monkeypatch):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("SLACK_APP_TOKEN", slack.state.app_token)
+    poll(store, slack, analysed("first", BOYCOTT))
+    env = {
+        **os.environ,
+        "SLACK_APP_TOKEN": slack.state.app_token,
+        "SLACK_BOT_TOKEN": slack.state.token,
+        "NEWSWATCH_SLACK_API_URL": slack.base_url,
+        "NEWSWATCH_DATABASE_URL": store.url,
+        "NEWSWATCH_DATA_DIR": str(tmp_path / "data"),
+    }
+    with SocketModeStandIn(slack) as socket:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "newswatch.cli", "listen"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            envelope = socket.deliver(block_actions(the_alert(slack), "false_alarm"))
+            socket.wait_ack(envelope)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert [r.action for r in rows(store)] == ["false_alarm"]
+    assert slack.state.token not in err and slack.state.app_token not in err
+
+
+def test_newswatch_listen_without_tokens_says_which_is_missing(monkeypatch, capsys):
+    from newswatch.cli import main
+    from newswatch.listener import start_listener
+    from newswatch.settings import Settings
+
+    for name in ("SLACK_APP_TOKEN", "NEWSWATCH_SLACK_APP_TOKEN", "SLACK_BOT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    assert start_listener(Settings()) is None  # `newswatch serve` then runs without it
+    assert main(["listen"]) == 2
+    assert "SLACK_APP_TOKEN is not set" in capsys.readouterr().err
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
+    assert main(["listen"]) == 2
+    assert "SLACK_BOT_TOKEN is not set" in capsys.readouterr().err
+
+
+def test_a_later_source_count_update_keeps_the_analysts_note(store, slack, world):
+    socket, _ = world
+    poll(store, slack, analysed("first", BOYCOTT))
+    socket.wait_ack(socket.deliver(block_actions(the_alert(slack), "false_alarm")))
+    until(lambda: note_of(the_alert(slack)) is not None, "the note")
+    edits = the_alert(slack).edits
+
+    poll(store, slack, analysed("second", BOYCOTT, source="Outlet 2"))  # reply + count update
+
+    message = the_alert(slack)
+    assert message.edits == edits + 1
+    assert any("Reported by 2 sources" in str(b) for b in message.blocks)
+    assert "marked false alarm by @ana" in (note_of(message) or "")
