@@ -78,6 +78,7 @@ def world(
             api_url=slack.base_url,
             backoff_initial=0.2,
             backoff_max=1.0,
+            ping_interval=1.0,  # a dead connection is noticed after 4 missed pongs
         ).start()
         try:
             socket.wait_connected()
@@ -265,15 +266,18 @@ def test_mutes_hold_back_the_next_poll_and_the_report_says_so(store, slack, worl
     assert {m["type"] for m in summary["muted"]} == {"diplomatic_rupture", "withdrawal_statement"}
 
 
-def test_a_dropped_connection_is_reopened_and_later_actions_arrive(store, slack, world, caplog):
+@pytest.mark.parametrize("abrupt", [False, True], ids=["close-frame", "network-failure"])
+def test_a_dropped_connection_is_reopened_and_later_actions_arrive(
+    store, slack, world, caplog, abrupt
+):
     caplog.set_level(logging.DEBUG)
     socket, listener = world
     poll(store, slack, analysed("first", BOYCOTT))
     first = socket.deliver(block_actions(the_alert(slack), "false_alarm"))
     socket.wait_ack(first)
 
-    socket.drop()
-    socket.wait_connected(count=2)
+    socket.drop(abrupt=abrupt)
+    socket.wait_connected(count=2, timeout=120)
     until(listener.connected, "the listener to reconnect")
     later = socket.deliver(block_actions(the_alert(slack), "mute_development"))
     socket.wait_ack(later)
