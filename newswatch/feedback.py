@@ -242,9 +242,23 @@ def _note(s: Session, alert_id: int, now: datetime) -> str:
             parts.append(f"development muted by {who}")
         elif row.action == MUTE_ACTOR:
             mute = s.scalars(select(MuteRow).where(MuteRow.feedback_id == row.id)).first()
-            until = f" until {mute.expires_at:%Y-%m-%d}" if mute and mute.expires_at else ""
-            actor = mute.actor if mute else "actor"
-            parts.append(f"{actor} muted{until} by {who}")
+            if mute is None:  # another mute of the same actor was active (and was extended)
+                dev = s.get(DevelopmentRow, row.development_id)
+                actor = dev.actors[0] if dev and dev.actors else None
+                mute = (
+                    s.scalars(
+                        select(MuteRow)
+                        .where(MuteRow.kind == "actor", MuteRow.actor == actor)
+                        .order_by(MuteRow.id.desc())
+                    ).first()
+                    if actor
+                    else None
+                )
+            if mute is None:
+                parts.append(f"actor mute asked by {who}, but the alert names no actor")
+                continue
+            until = f" until {mute.expires_at:%Y-%m-%d}" if mute.expires_at else ""
+            parts.append(f"{mute.actor} muted{until} by {who}")
     return " · ".join(parts)
 
 

@@ -18,7 +18,7 @@ from newswatch.config import parse_sources
 from newswatch.delivery import deliver_pending
 from newswatch.developments import AnalysedArticle, record_articles
 from newswatch.feedback import Click, FeedbackRow, MuteRow, NotOurAlert
-from newswatch.models import Article, FeedItem
+from newswatch.models import Article, EventType, FeedItem
 from newswatch.store import AlertRow, Store
 from tests.builders import analysed, claim, detection
 
@@ -210,3 +210,20 @@ def test_precision_of_the_last_30_days_in_the_report(store, tmp_path):
     assert "Precision from feedback: **0.50** (1 of 2 judged alerts" in lines
     with store.session() as s:
         assert len(s.scalars(select(MuteRow)).all()) == 1
+
+
+def test_actor_mutes_name_the_canonical_actor_or_say_there_is_none(store, tmp_path):
+    named, nameless = post(
+        store,
+        tmp_path,
+        analysed("a", detection(actors=("Armenia", "Nikol Pashinyan"))),
+        analysed("b", detection(EventType.ARMS_TRANSFER, actors=(), target="Ukraine")),
+    )
+    first = feedback.record(store, click(named, "mute_actor"))
+    second = feedback.record(store, click(named, "mute_actor", user="bo"))  # already muted
+    assert "Armenia muted until" in first.note and "by @ana" in first.note
+    assert second.note.count("Armenia muted until") == 2 and "by @bo" in second.note
+    assert [(m.kind, m.actor) for m in feedback.list_mutes(store)] == [("actor", "Armenia")]
+    none = feedback.record(store, click(nameless, "mute_actor"))
+    assert none.note == "actor mute asked by @ana, but the alert names no actor"
+    assert len(feedback.list_mutes(store)) == 1
