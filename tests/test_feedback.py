@@ -1,9 +1,11 @@
-"""The feedback store on real SQLite: answers recorded once, mutes honoured and lifted, and the
+"""The feedback store on real SQLite and PostgreSQL: answers recorded once, mutes honoured and lifted, and the
 export read back by `newswatch evaluate` (the real detector on the stored article text)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from newswatch.feedback import Click, FeedbackRow, MuteRow, NotOurAlert
 from newswatch.models import Article, EventType, FeedItem
 from newswatch.store import AlertRow, Store
 from tests.builders import analysed, claim, detection
+from tests.fixtures.postgres import throwaway_database
 
 CONFIG = parse_sources(
     'sources:\n  - {name: Caucasus Ledger, url: "https://caucasus-ledger.example/rss"}\n'
@@ -34,11 +37,17 @@ TEXTS = {
 }
 
 
-@pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    monkeypatch.setenv("NEWSWATCH_DATABASE_URL", url)
-    return Store(url)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    with ExitStack() as stack:
+        if request.param == "postgresql":
+            url = stack.enter_context(throwaway_database("nw_feedback"))
+        else:
+            url = f"sqlite:///{tmp_path / 'store.db'}"
+        monkeypatch.setenv("NEWSWATCH_DATABASE_URL", url)
+        store = Store(url)
+        stack.callback(store.dispose)
+        yield store
 
 
 def real_article(slug: str, text: str) -> AnalysedArticle:
