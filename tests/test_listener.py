@@ -464,3 +464,22 @@ def test_a_later_source_count_update_keeps_the_analysts_note(store, slack, world
     assert message.edits == edits + 1
     assert any("Reported by 2 sources" in str(b) for b in message.blocks)
     assert "marked false alarm by @ana" in (note_of(message) or "")
+
+
+def test_an_action_that_cannot_be_stored_is_not_acknowledged(store, slack, world, caplog):
+    from sqlalchemy import text
+
+    socket, _ = world
+    poll(store, slack, analysed("first", BOYCOTT))
+    with store.engine.begin() as connection:  # the store refuses every write of an answer
+        connection.execute(text("ALTER TABLE feedback RENAME TO feedback_gone"))
+
+    envelope = socket.deliver(block_actions(the_alert(slack), "false_alarm"))
+
+    until(lambda: "could not store a false_alarm" in caplog.text, "the failure in the log")
+    assert envelope not in socket.acks  # Slack tells the analyst; the click can be made again
+    with store.engine.begin() as connection:
+        connection.execute(text("ALTER TABLE feedback_gone RENAME TO feedback"))
+    again = socket.deliver(block_actions(the_alert(slack), "false_alarm"))
+    socket.wait_ack(again)
+    assert [r.action for r in rows(store)] == ["false_alarm"]
