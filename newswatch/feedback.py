@@ -15,8 +15,10 @@ Never talks to Slack (newswatch.listener does) and never changes an alert alread
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
+import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -512,9 +514,6 @@ def _cell(value: str) -> str:
 def mutes_command(database_url: str, action: str, mute_id: int | None) -> int:
     """`newswatch mutes [list]` / `newswatch mutes lift ID`: exit status 0, 1 (no such mute) or
     2 (usage)."""
-    import getpass
-    import sys
-
     store = Store(database_url)
     try:
         if action == "lift":
@@ -540,8 +539,6 @@ def mutes_command(database_url: str, action: str, mute_id: int | None) -> int:
 
 
 def export_command(database_url: str, path: Path) -> int:
-    import sys
-
     store = Store(database_url)
     try:
         count = export_corpus(store, path)
