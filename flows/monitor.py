@@ -26,6 +26,7 @@ from newswatch.config import AlertsConfig, Source, SourcesConfig, load_config
 from newswatch.delivery import DeliveryReport, deliver_pending
 from newswatch.developments import AnalysedArticle, GroupingReport, record_articles
 from newswatch.digest import enqueue_digest
+from newswatch.feedback import run_summary
 from newswatch.fetch import Fetcher, FetchLimits, HostGate
 from newswatch.health import enqueue_health_notices
 from newswatch.pipeline import PageJob, SourceOutcome, analyse_pages, poll_source, select_sources
@@ -219,6 +220,7 @@ async def _poll(
     shards: int,
 ) -> dict[str, Any]:
     logger = get_run_logger()
+    started = datetime.now(UTC)  # feedback hook (#12): what a mute held back in this run
     config, config_fallback = load_config(
         Path(sources) if sources else settings.sources, settings.data_dir, logger
     )
@@ -262,6 +264,7 @@ async def _poll(
             )
         summary = build_summary(store, outcomes, analysed, grouping, delivery, notices)
         summary["config_fallback"] = config_fallback
+        summary["feedback"] = run_summary(store, started)  # feedback hook (#12)
         await create_markdown_artifact(
             key="newswatch-run-report",
             markdown=render_report(summary),

@@ -25,6 +25,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from newswatch.feedback_blocks import feedback_blocks
 from newswatch.models import EventType, Modality
 
 METADATA_EVENT = "newswatch_alert"
@@ -277,6 +278,7 @@ def render_alert(
                 ],
             }
         )
+    blocks += feedback_blocks()  # feedback hook (#12): buttons when interactivity is configured
     fallback = f"{TYPE_EMOJI[headline.type]} {label} — {first.title} — {first.url or first.source}"
     return {"text": escape_trim(fallback, FALLBACK_MAX), "blocks": blocks}
 

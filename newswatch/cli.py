@@ -6,6 +6,11 @@ Everyday use:
   newswatch sources check      check sources.yaml; every fault with file:line
   newswatch demo               one poll over bundled sample feeds, offline, alerts to the terminal
 
+Analysts' answers from Slack (buttons on alerts, with SLACK_APP_TOKEN):
+  newswatch listen             receive them (`serve` also does, beside the server)
+  newswatch mutes [list|lift ID]   the mutes set from Slack
+  newswatch feedback export FILE   judged articles as a corpus `newswatch evaluate` reads
+
 Looking into detection:
   newswatch detect FILE|URL|-  what the detectors find in one article (HTML or text)
   newswatch evaluate FILE      precision and recall on a labelled corpus (JSON lines)
@@ -133,6 +138,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("path", type=Path, help="JSON lines with text and labels")
     evaluate.set_defaults(handler=_evaluate)
+
+    # --- feedback from Slack (#12): listen, mutes, feedback export ---------------------------
+    listen = commands.add_parser("listen", help="receive analysts' answers from Slack buttons")
+    listen.set_defaults(handler=lambda _: _feedback_listen())
+    mutes = commands.add_parser("mutes", help="list the active mutes, or lift one")
+    mutes.add_argument("action", nargs="?", choices=["list", "lift"], default="list")
+    mutes.add_argument("mute_id", nargs="?", type=int, metavar="ID")
+    mutes.set_defaults(handler=_feedback_mutes)
+    feedback_ = commands.add_parser("feedback", help="analysts' answers as evaluation data")
+    feedback_commands = feedback_.add_subparsers(dest="feedback_command", required=True)
+    export = feedback_commands.add_parser("export", help="judged articles as a labelled corpus")
+    export.add_argument("path", type=Path, metavar="FILE.jsonl")
+    export.set_defaults(handler=_feedback_export)
 
     demo = commands.add_parser(
         "demo", help="one poll over bundled sample feeds on 127.0.0.1, alerts to the terminal"
@@ -344,6 +362,24 @@ def _evaluate(args: argparse.Namespace) -> int:
     from newswatch.evaluate import main as evaluate_main
 
     return evaluate_main([str(args.path)])
+
+
+def _feedback_listen() -> int:
+    from newswatch.listener import listen
+
+    return listen(Settings())
+
+
+def _feedback_mutes(args: argparse.Namespace) -> int:
+    from newswatch.feedback import mutes_command
+
+    return mutes_command(Settings().resolved_database_url, args.action, args.mute_id)
+
+
+def _feedback_export(args: argparse.Namespace) -> int:
+    from newswatch.feedback import export_command
+
+    return export_command(Settings().resolved_database_url, args.path)
 
 
 def _demo(args: argparse.Namespace) -> int:

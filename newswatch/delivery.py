@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 
 from newswatch.alerts import AUTH_ERRORS, CHANNEL_ERRORS, Posted, Sink, SinkError, may_have_posted
 from newswatch.developments import ESCALATION_PLACEHOLDER
+from newswatch.feedback import redraw_with_note
 from newswatch.store import AlertRow, Store, utcnow
 
 log = logging.getLogger(__name__)
@@ -209,6 +210,8 @@ def _already_posted(sink: Sink, alert: AlertRow, thread_ts: str | None) -> Poste
 
 def _payload(store: Store, sink: Sink, alert: AlertRow) -> dict[str, Any]:
     payload = {"text": alert.payload["text"], "blocks": alert.payload["blocks"]}
+    if alert.kind == "update":  # feedback hook (#12): a redraw keeps the analysts' answers
+        payload["blocks"] = redraw_with_note(store, alert.update_alert_id, payload["blocks"])
     earlier_id = alert.payload.get("escalates_alert_id")
     if earlier_id is None:
         return payload

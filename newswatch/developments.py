@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from detectors.entities import load_entities
 from newswatch.alerts import Headline, Part, Report, render_alert, render_reply
 from newswatch.config import SourcesConfig
+from newswatch.feedback import mute_reason
 from newswatch.models import MODALITY_RANK, Article, Detection, EventType, Modality
 from newswatch.store import (
     AlertRow,
@@ -532,6 +533,9 @@ def _enqueue(
         status="pending",
         created_at=utcnow(),
     )
+    # feedback hook (#12): held back by a mute -> on record as skipped, never sent
+    if reason := mute_reason(session, kind, development, thread_alert_id or update_alert_id):
+        alert.status, alert.last_error = "skipped", reason
     session.add(alert)
     session.flush()
     return alert

@@ -25,6 +25,7 @@ from newswatch.alerts import (
 )
 from newswatch.delivery import DeliveryReport
 from newswatch.developments import AnalysedArticle, GroupingReport
+from newswatch.feedback import report_lines
 from newswatch.models import EventType, Modality
 from newswatch.pipeline import SourceOutcome
 from newswatch.store import AlertRow, ArticleRow, DetectionRow, DevelopmentRow, Store, utcnow
@@ -268,6 +269,7 @@ def render(summary: dict[str, Any], now: datetime | None = None) -> str:
         ]
     if summary["notices"]:
         lines += ["", "## Source notices", ""] + [f"- {_cell(n, 1000)}" for n in summary["notices"]]
+    lines += report_lines(summary.get("feedback"))  # feedback hook (#12)
     return "\n".join(lines) + "\n"
 
 

@@ -36,6 +36,10 @@ def serve(settings: Settings, *, sources: Path, interval: timedelta, tags: list[
     from prefect.schedules import Interval
 
     from flows.monitor import poll  # after PREFECT_API_URL is set: prefect reads it at import
+    from newswatch.listener import start_listener
+
+    # Analysts' answers from Slack buttons, beside the server, when SLACK_APP_TOKEN is set.
+    listener = start_listener(settings)
 
     first = datetime.now(UTC) + FIRST_POLL_AFTER
     where = server.ui_url if server else os.environ["PREFECT_API_URL"]
@@ -58,6 +62,8 @@ def serve(settings: Settings, *, sources: Path, interval: timedelta, tags: list[
             print_starting_message=False,
         )
     finally:
+        if listener is not None:
+            listener.stop()
         if note is not None:
             note.unlink(missing_ok=True)
         if server is not None:

@@ -17,6 +17,10 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "NEWSWATCH_SLACK_BOT_TOKEN")
     )
+    # feedback (#12): the app-level token (connections:write) for the Socket Mode listener
+    slack_app_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "NEWSWATCH_SLACK_APP_TOKEN")
+    )
     slack_channel: str | None = None  # overrides alerts.channel of sources.yaml
     slack_api_url: str | None = None  # e.g. a proxy, or a Slack stand-in in tests
     database_url: str | None = None  # default: SQLite file in data_dir

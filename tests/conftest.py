@@ -37,6 +37,8 @@ def newswatch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("NEWSWATCH_DATABASE_URL", f"sqlite:///{data / 'newswatch.db'}")
     for name in (
         "SLACK_BOT_TOKEN",
+        "SLACK_APP_TOKEN",
+        "NEWSWATCH_SLACK_APP_TOKEN",
         "NEWSWATCH_SLACK_CHANNEL",
         "NEWSWATCH_SLACK_API_URL",
         "NEWSWATCH_SOURCES",

@@ -4,6 +4,7 @@ NEWSWATCH_DATABASE_URL when alembic is run by hand (`alembic -c newswatch/alembi
 from alembic import context
 from sqlalchemy import create_engine
 
+import newswatch.feedback  # noqa: F401  (its tables: feedback, mutes)
 from newswatch.settings import Settings
 from newswatch.store import Base
 
