@@ -91,6 +91,16 @@ def the_alert(slack: SlackStandIn, index: int = 0) -> Message:
     return slack.state.top_level()[index]
 
 
+def alert_of_type(slack: SlackStandIn, title: str) -> Message:
+    """The top-level alert whose header names this type (":emoji: Summit boycott: …")."""
+    (found,) = [m for m in slack.state.top_level() if header_type(m) == title]
+    return found
+
+
+def header_type(message: Message) -> str:
+    return message.blocks[0]["text"]["text"].split(" ", 1)[1].split(":")[0]
+
+
 def note_of(message: Message) -> str | None:
     for block in message.blocks:
         if block.get("block_id") == "newswatch_feedback_note":
@@ -224,7 +234,8 @@ def test_mutes_hold_back_the_next_poll_and_the_report_says_so(store, slack, worl
         evidence="Yerevan said it would leave the bloc.",
     )
     poll(store, slack, analysed("boycott", BOYCOTT), analysed("rupture", RUPTURE))
-    boycott_msg, rupture_msg = the_alert(slack), the_alert(slack, 1)
+    boycott_msg = alert_of_type(slack, "Summit boycott")
+    rupture_msg = alert_of_type(slack, "Diplomatic rupture")
     started = feedback.utcnow()
     for message, action, shown in (
         (rupture_msg, "mute_development", "development muted by @ana"),
@@ -338,7 +349,7 @@ def test_clicks_on_a_real_poll_are_honoured_by_the_next_and_exported_for_evaluat
     sources.write_text(sample_site.sources_yaml(), encoding="utf-8")
 
     asyncio.run(poll_flow(sources=str(sources)))
-    alerts = {m.blocks[0]["text"]["text"].split(":")[0]: m for m in slack.state.top_level()}
+    alerts = {header_type(m): m for m in slack.state.top_level()}
     assert sorted(alerts) == ["Declaration refusal", "Summit boycott"]
 
     store = Store(Settings().resolved_database_url)
@@ -483,3 +494,46 @@ def test_an_action_that_cannot_be_stored_is_not_acknowledged(store, slack, world
     again = socket.deliver(block_actions(the_alert(slack), "false_alarm"))
     socket.wait_ack(again)
     assert [r.action for r in rows(store)] == ["false_alarm"]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_newswatch_serve_runs_the_listener_beside_the_server(store, slack, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.fixtures.prefect_server import free_port
+
+    poll(store, slack, analysed("first", BOYCOTT))
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(f"sources:\n  - {{name: A, url: 'http://127.0.0.1:{free_port()}/x'}}\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NEWSWATCH_"))}
+    env.update(
+        SLACK_APP_TOKEN=slack.state.app_token,
+        SLACK_BOT_TOKEN=slack.state.token,
+        NEWSWATCH_SLACK_API_URL=slack.base_url,
+        NEWSWATCH_DATABASE_URL=store.url,
+        NEWSWATCH_DATA_DIR=str(tmp_path / "data"),
+        NEWSWATCH_PREFECT_PORT=str(free_port()),
+    )
+    with SocketModeStandIn(slack) as socket:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "newswatch.cli", "serve", "--sources", str(sources)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            socket.wait_connected(timeout=300)  # after Prefect's database and server are up
+            envelope = socket.deliver(block_actions(the_alert(slack), "false_alarm"))
+            socket.wait_ack(envelope)
+        finally:
+            os.killpg(process.pid, signal.SIGINT)
+            _, err = process.communicate(timeout=90)
+    assert [r.action for r in rows(store)] == ["false_alarm"]
+    assert "Traceback" not in err, err[-3000:]
+    assert slack.state.app_token not in err
