@@ -27,22 +27,24 @@ def run_cli(*args: str, env: dict[str, str], timeout: int = 240, stdin: str | No
     )
 
 
-@pytest.fixture
-def cli_env(tmp_path: Path) -> dict[str, str]:
+def isolated_env(data: Path, **extra: str) -> dict[str, str]:
+    """The environment of a newswatch child process: this machine's, less every newswatch,
+    Slack and Prefect setting (Prefect's home then follows the data directory), telemetry off."""
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("NEWSWATCH_", "SLACK_", "PREFECT_API_URL"))
+        if not k.startswith(("NEWSWATCH_", "SLACK_", "PREFECT_"))
     }
     env.update(
-        {
-            "NEWSWATCH_DATA_DIR": str(tmp_path / "data"),
-            "PREFECT_HOME": str(tmp_path / "prefect"),
-            "DO_NOT_TRACK": "1",
-            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        }
+        NEWSWATCH_DATA_DIR=str(data), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false"
     )
+    env.update(extra)
     return env
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    return isolated_env(tmp_path / "data", PREFECT_HOME=str(tmp_path / "prefect"))
 
 
 @pytest.mark.slow

@@ -505,17 +505,17 @@ def test_newswatch_serve_runs_the_listener_beside_the_server(store, slack, tmp_p
     import sys
 
     from tests.fixtures.prefect_server import free_port
+    from tests.test_cli import isolated_env
 
     poll(store, slack, analysed("first", BOYCOTT))
     sources = tmp_path / "sources.yaml"
     sources.write_text(f"sources:\n  - {{name: A, url: 'http://127.0.0.1:{free_port()}/x'}}\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NEWSWATCH_"))}
-    env.update(
+    env = isolated_env(
+        tmp_path / "data",
         SLACK_APP_TOKEN=slack.state.app_token,
         SLACK_BOT_TOKEN=slack.state.token,
         NEWSWATCH_SLACK_API_URL=slack.base_url,
         NEWSWATCH_DATABASE_URL=store.url,
-        NEWSWATCH_DATA_DIR=str(tmp_path / "data"),
         NEWSWATCH_PREFECT_PORT=str(free_port()),
     )
     with SocketModeStandIn(slack) as socket:

@@ -19,23 +19,9 @@ import httpx
 import pytest
 
 from tests.fixtures.prefect_server import free_port
-from tests.test_cli import NEWSWATCH, REPO, run_cli
+from tests.test_cli import NEWSWATCH, REPO, isolated_env, run_cli
 
 CHROMIUM = Path("/usr/bin/chromium")
-
-
-def _clean_env(data: Path) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("NEWSWATCH_", "SLACK_", "PREFECT_"))
-    }
-    env.update(
-        NEWSWATCH_DATA_DIR=str(data),
-        DO_NOT_TRACK="1",
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-    )
-    return env
 
 
 class Served:
@@ -46,7 +32,7 @@ class Served:
         self.api = f"http://127.0.0.1:{port}/api"
         self.ui = f"http://127.0.0.1:{port}"
         self.output = workdir / "serve.out"
-        env = _clean_env(self.data)
+        env = isolated_env(self.data)
         env.update(NEWSWATCH_PREFECT_PORT=str(port), NEWSWATCH_MIN_INTERVAL="10s")
         with self.output.open("wb") as out:
             self.process = subprocess.Popen(
@@ -184,7 +170,7 @@ def test_the_ui_on_a_non_default_port_shows_the_runs_and_the_run_report(
 @pytest.mark.timeout(600)
 def test_poll_now_goes_through_the_running_server_and_shows_in_its_ui(served: Served):
     _wait_for_scheduled_completed_run(served, timeout=300)
-    env = _clean_env(served.data)
+    env = isolated_env(served.data)
     sources = served.data.parent / "sources.yaml"
     for _ in range(5):  # a scheduled poll may hold the store for a moment: exit 75, try again
         result = run_cli("run", "--once", "--sources", str(sources), env=env)
@@ -205,7 +191,7 @@ def test_three_polls_at_once_on_one_store_alert_each_development_once(
 ):
     sources = tmp_path / "sources.yaml"
     sources.write_text(sample_site.sources_yaml(), encoding="utf-8")
-    env = _clean_env(tmp_path / "data")
+    env = isolated_env(tmp_path / "data")
     env.update(
         SLACK_BOT_TOKEN=slack.state.token,
         NEWSWATCH_SLACK_API_URL=slack.base_url,
@@ -250,7 +236,7 @@ def test_a_run_whose_sources_all_fail_is_not_green(tmp_path: Path):
         f"  - {{name: Gone A, url: 'http://127.0.0.1:{closed}/a.xml'}}\n"
         f"  - {{name: Gone B, url: 'http://127.0.0.1:{closed}/b.xml'}}\n"
     )
-    env = _clean_env(tmp_path / "data")
+    env = isolated_env(tmp_path / "data")
     result = run_cli("run", "--once", "--sources", str(sources), env=env)
     assert result.returncode == 1, result.stdout + result.stderr[-3000:]
     assert "Traceback" not in result.stderr

@@ -5,7 +5,6 @@ in one line with nothing half-made left behind, and no server outliving a killed
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import socket
 import sqlite3
@@ -19,7 +18,7 @@ import pytest
 
 from newswatch import prefect_server
 from newswatch.prefect_server import PrefectServerError, prepare_database
-from tests.test_cli import NEWSWATCH, REPO
+from tests.test_cli import NEWSWATCH, REPO, isolated_env
 
 
 @pytest.fixture
@@ -119,8 +118,7 @@ def test_no_prefect_server_outlives_a_killed_poll(tmp_path: Path):
     sources.write_text(
         f"sources:\n  - {{name: Silent, url: 'http://127.0.0.1:{listener.getsockname()[1]}/x'}}\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSWATCH_", "PREFECT_"))}
-    env.update(NEWSWATCH_DATA_DIR=str(tmp_path / "data"), DO_NOT_TRACK="1")
+    env = isolated_env(tmp_path / "data")
     poll = subprocess.Popen(
         [*NEWSWATCH, "run", "--once", "--sources", str(sources)],
         cwd=REPO,
