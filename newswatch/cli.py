@@ -359,9 +359,9 @@ def _read_document(source: str) -> tuple[str, str]:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from newswatch.evaluate import main as evaluate_main
+    from newswatch.evaluate import run_cli
 
-    return evaluate_main([str(args.path)])
+    return run_cli(args.paths, part=args.part, explain=args.explain)
 
 
 def _feedback_listen() -> int:
