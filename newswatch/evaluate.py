@@ -28,12 +28,11 @@ from typing import Any
 from detectors import detect
 from newswatch.models import Detection, EventType
 
-
 PARTS = ("all", "tuned", "heldout")
 
 
 def part_of(record: dict[str, Any]) -> str:
-    """"heldout" or "tuned": the fixed split of a record by its development (see module doc).
+    """ "heldout" or "tuned": the fixed split of a record by its development (see module doc).
 
     A record without `development_id` falls back to its `id`, so unrelated corpora still
     split deterministically."""
