@@ -394,6 +394,9 @@ def _find_candidates(art: Article, fld: str, sent: Sentence, tr: TypeRules) -> l
     out: list[Candidate] = []
     # Sentence-scope conditions do not depend on the match: evaluate each at most once.
     memo: dict[int, bool] = {}
+    if art.trace is not None:
+        _trace_sentence(art, tr, fld, sent, "candidate sentence")
+        n_trace = len(art.trace)
     for rule in tr.rules:
         for m in rule.regex.finditer(text):
             ms, me = m.start(), m.end()
@@ -411,6 +414,8 @@ def _find_candidates(art: Article, fld: str, sent: Sentence, tr: TypeRules) -> l
                     out.append(cand)
             if art.trace is not None:
                 _trace(art, rule, mk, m, fld, index, cand, why)
+    if art.trace is not None and len(art.trace) == n_trace:
+        art.trace.append(f"{tr.type.value} [{fld}#{index}]   no rule pattern matches this sentence")
     return out
 
 
@@ -460,9 +465,62 @@ def _trace(
     why: str | None,
 ) -> None:
     shown = _TOKEN.sub(lambda t: "<" + mk.mentions[int(t.group(2))].entity.name + ">", m.group(0))
-    verdict = f"OK {cand.actors} -> {cand.target}" if cand else f"REJECTED {why}"
+    verdict = f"kept {cand.actors} -> {cand.target}" if cand else f"REJECTED ({_why_label(why)})"
     assert art.trace is not None
-    art.trace.append(f"{rule.id} [{fld}#{index}] {verdict}: {shown!r}")
+    art.trace.append(
+        f"{rule.id.split('.')[1]} [{fld}#{index}]   rule {rule.id}: {verdict}: {shown!r}"
+    )
+
+
+def _why_label(why: str | None) -> str:
+    """An analyst's reading of a rejection code: which family of check said no."""
+    if why is None:
+        return "kept"
+    if why.startswith("unless:"):
+        return f"veto {why[7:]}"
+    if why.startswith("modality"):
+        return why
+    if why == "slots":
+        return "slot: actor or target not found"
+    if why.endswith("requires"):
+        return f"{why} not met"
+    return why
+
+
+def _trace_sentence(art: Article, tr: TypeRules, fld: str, sent: Sentence, note: str) -> None:
+    assert art.trace is not None
+    text = " ".join(sent.text.split())
+    if len(text) > 300:
+        text = text[:297] + "…"
+    art.trace.append(f"{tr.type.value} [{fld}#{sent.start}] {note}: {text}")
+
+
+def _trace_near_sentences(art: Article, fld: str) -> None:
+    """Sentences where some, but not all, prefilter groups of a type hit: the words
+    that were missing are named, so an analyst sees which vocabulary to extend."""
+    source = art.title if fld == "title" else art.text
+    hits = art.scanner.hits(source)
+    if not hits:
+        return
+    for sent in split_sentences(source):
+        ids = [h for p, h in hits if sent.start <= p < sent.end]
+        if not ids:
+            continue
+        seen = frozenset().union(*ids)
+        for t, tr in enumerate(art.rules.types):
+            need = art.scanner.required[t]
+            have = need & seen
+            if not have or have == need:
+                continue
+            missing = [g for (_t, g) in sorted(need - seen)]
+            words = "; ".join(
+                "["
+                + ", ".join(tr.prefilter[g][:6])
+                + (", …" if len(tr.prefilter[g]) > 6 else "")
+                + "]"
+                for g in missing
+            )
+            _trace_sentence(art, tr, fld, sent, f"near miss (prefilter: no word of {words})")
 
 
 def _fill_slots(
@@ -704,6 +762,8 @@ def run(art: Article) -> list[Candidate]:
                 if fld == "title" and tr.type in best:
                     continue  # the title is evidence only when the body proves nothing
                 if _settled(best.get(tr.type)):
+                    if art.trace is not None:
+                        _trace_sentence(art, tr, fld, sent, "not read (already proven)")
                     continue  # a strong, full-sentence proof is already in hand
                 for c in _find_candidates(art, fld, sent, tr):
                     cur = best.get(tr.type)
@@ -713,6 +773,14 @@ def run(art: Article) -> list[Candidate]:
                         or (cur.field == fld and _rank(c) > _rank(cur))
                     ):
                         best[tr.type] = c
+    if art.trace is not None:
+        for fld in ("text", "title"):
+            _trace_near_sentences(art, fld)
+        for c in best.values():
+            art.trace.append(
+                f"{c.type.value} [{c.field}#{c.index}] CHOSEN {c.rule.id} "
+                f"(confidence {c.confidence:.2f}, {c.modality.value})"
+            )
     for c in best.values():
         tr = next(t for t in lr.types if t.type == c.type)
         if tr.with_reason:
