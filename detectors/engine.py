@@ -607,6 +607,9 @@ def _fill_slots(
         target_entity = ent.name
         if ent.kind == "person" and ent.state:
             target_entity = ent.state
+    elif tr.written_target and (written := _written_name(mk.text, ms, me)):
+        target_entity = written
+        details["target_from"] = "as written"
     elif tr.org_fallback:
         target_entity = art.main_entity(tr.target_kinds, exclude=set(actor_names))
         if target_entity:
@@ -638,6 +641,29 @@ def _fill_slots(
         trigger=details["trigger"],
         details=details,
     )
+
+
+# A proper name as written: capitalised words, joined by lower-case linking words
+# ("Union of South American Nations", "Indus Waters Treaty"). No vocabulary: only case.
+_NAME_RUN = re.compile(
+    r"(?<![\w\ue000\ue001])(?-i:[A-ZА-ЯЁ])[\w'’.-]*"
+    r"(?:\s+(?:(?:of|for|and|the|on|de|la)\s+)*(?-i:[A-ZА-ЯЁ])[\w'’.-]*)+"
+)
+
+
+def _written_name(text: str, ms: int, me: int) -> str | None:
+    """The name (two or more capitalised words) that the match ends in or runs into.
+
+    The trigger word itself is skipped: it may be capitalised at a sentence start."""
+    first = text.find(" ", ms, me)
+    if first < 0:
+        return None
+    for m in _NAME_RUN.finditer(text, first, min(len(text), me + 80)):
+        if m.start() > me:
+            break
+        if m.end() >= me - 1:
+            return m.group(0).rstrip(".'’")
+    return None
 
 
 _MEETING_WORD = re.compile(

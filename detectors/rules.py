@@ -115,6 +115,9 @@ class TypeRules:
     # A sentence that reveals the event ("according to a UN report seen by …") is news even
     # when the event itself is dated earlier ("last year"): third-party reports of deliveries.
     reports_are_news: bool = False
+    # A target named in the match but missing from the alias tables ("the Union of South
+    # American Nations") is reported as written instead of dropping the detection.
+    written_target: bool = False
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -273,7 +276,8 @@ def _modality(value: Any, where: str, line: int | None) -> Modality | None:
 _TYPE_KEYS = {
     "type", "prefilter", "macros", "rules", "unless", "requires", "need", "actor_kinds",
     "target_kinds", "preps", "default_modality", "allowed_modality", "target_format",
-    "org_fallback", "reason", "pairs", "target_right", "reports_are_news", "__line__",
+    "org_fallback", "reason", "pairs", "target_right", "reports_are_news", "written_target",
+    "__line__",
 }  # fmt: skip
 _RULE_KEYS = {
     "id", "pattern", "patterns", "confidence", "modality", "unless", "requires", "subject",
@@ -368,6 +372,7 @@ def _load_type(path: Path, lang: str, lang_macros: dict[str, str]) -> TypeRules:
         ),
         target_right=bool(data.get("target_right", True)),
         reports_are_news=bool(data.get("reports_are_news", False)),
+        written_target=bool(data.get("written_target", False)),
     )
 
 
