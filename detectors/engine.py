@@ -442,6 +442,9 @@ def _rejection(
     memo: dict[int, bool],
 ) -> str | None:
     """Why a match is rejected (veto, unmet requirement, background), or None."""
+    for c in art.rules.unless:
+        if c.id not in tr.skip_common and _holds(c, text, ms, me, clause, memo):
+            return f"unless:{c.id}"
     for c in (*tr.unless, *rule.unless):
         if _holds(c, text, ms, me, clause, memo):
             return f"unless:{c.id}"

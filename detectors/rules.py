@@ -118,6 +118,8 @@ class TypeRules:
     # A target named in the match but missing from the alias tables ("the Union of South
     # American Nations") is reported as written instead of dropping the detection.
     written_target: bool = False
+    # Ids of the language-wide vetoes (`_language.yaml` `unless`) this type does not use.
+    skip_common: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -140,6 +142,9 @@ class LanguageRules:
     # Cues that make a whole sentence background wherever the trigger sits: a sentence
     # opening "As previously reported, …" / "Как сообщалось, …" recalls earlier news.
     background_sentence: tuple[re.Pattern[str], ...] = ()
+    # Vetoes every type reads (a type may opt out by id with `skip_common`): the clause
+    # features that do not depend on the event — a question, a rumour, a hypothesis.
+    unless: tuple[Cond, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,7 +281,7 @@ def _modality(value: Any, where: str, line: int | None) -> Modality | None:
 _TYPE_KEYS = {
     "type", "prefilter", "macros", "rules", "unless", "requires", "need", "actor_kinds",
     "target_kinds", "preps", "default_modality", "allowed_modality", "target_format",
-    "org_fallback", "reason", "pairs", "target_right", "reports_are_news", "written_target",
+    "org_fallback", "reason", "pairs", "target_right", "reports_are_news", "written_target", "skip_common",
     "__line__",
 }  # fmt: skip
 _RULE_KEYS = {
@@ -373,6 +378,7 @@ def _load_type(path: Path, lang: str, lang_macros: dict[str, str]) -> TypeRules:
         target_right=bool(data.get("target_right", True)),
         reports_are_news=bool(data.get("reports_are_news", False)),
         written_target=bool(data.get("written_target", False)),
+        skip_common=frozenset(str(x) for x in data.get("skip_common") or []),
     )
 
 
@@ -450,6 +456,7 @@ def _load_language(directory: Path) -> LanguageRules:
         relative=opt("relative"),
         revelation=_patterns(data.get("revelation"), macros, where, line),
         background_sentence=_patterns(data.get("background_sentence"), macros, where, line),
+        unless=_conds(data.get("unless"), macros, where, line),
     )
 
 
