@@ -669,31 +669,38 @@ def _written_name(text: str, ms: int, me: int) -> str | None:
     return None
 
 
-_MEETING_WORD = re.compile(
-    r"\b(summit|session|sessions|council|meeting|forum|conference|ministerial|саммит\w*|заседани\w*|встреч\w*|совет\w*|форум\w*)\b",
-    re.I,
-)
-_DOC_WORD = re.compile(
-    r"\b(declaration|statement|communiqu[eé]|декларац\w*|заявлени\w*|коммюнике)\b", re.I
-)
-_DOC_NORMAL = {"декларац": "declaration", "заявлени": "statement", "коммюнике": "communique"}
-
-
 def _venue(art: Article, mk: Masked) -> str | None:
-    """A place (capital used as location) named with the meeting, in this sentence or another."""
-    for i, letter in enumerate(mk.letters):
-        if letter == "P":
-            return _place_name(mk, i)
+    """Where the meeting is held: a capital used as a place (reported by its canonical
+    city name, so "в Минске" and "in Minsk" agree), else a place named as written after
+    the language's `venue` cue; this sentence first, then any sentence naming a meeting."""
+    lr = art.rules
+    found = _venue_in(lr, mk)
+    if found:
+        return found
+    if lr.meeting_word is None:
+        return None
     for fld, sents in (("title", art.title_sentences), ("text", art.sentences)):
         for sent in sents:
-            if not _MEETING_WORD.search(sent.text):
+            if sent.text is mk.sentence.text or not lr.meeting_word.search(sent.text):
                 continue
-            other = art.masked(fld, sent)
-            for i, letter in enumerate(other.letters):
-                if letter == "P" and _MEETING_WORD.search(
-                    other.text[max(0, other.token_pos[i][0] - 80) : other.token_pos[i][0]]
-                ):
-                    return _place_name(other, i)
+            found = _venue_in(lr, art.masked(fld, sent), near_meeting=True)
+            if found:
+                return found
+    return None
+
+
+def _venue_in(lr: LanguageRules, mk: Masked, near_meeting: bool = False) -> str | None:
+    for i, letter in enumerate(mk.letters):
+        if letter != "P":
+            continue
+        before = mk.text[max(0, mk.token_pos[i][0] - 80) : mk.token_pos[i][0]]
+        if not near_meeting or (lr.meeting_word and lr.meeting_word.search(before)):
+            return mk.mentions[i].display or _place_name(mk, i)
+    if lr.venue is not None:
+        for vm in lr.venue.finditer(mk.text):
+            before = mk.text[max(0, vm.start() - 80) : vm.start()]
+            if lr.meeting_word and lr.meeting_word.search(before):
+                return vm.group("place")
     return None
 
 
@@ -702,49 +709,54 @@ def _place_name(mk: Masked, i: int) -> str:
     return mk.sentence.text.replace("\u2019", "'")[m.start : m.end]
 
 
+def _first_kind(kinds: tuple[tuple[re.Pattern[str], str], ...], *texts: str) -> str | None:
+    """Display name of the first kind (in data order) found in the first text that has one."""
+    for text in texts:
+        for regex, display in kinds:
+            if regex.search(text):
+                return display
+    return None
+
+
+def _unmask(mk: Masked, text: str) -> str:
+    """Masked text with each token replaced by its entity's canonical (or place) name."""
+
+    def name(t: re.Match[str]) -> str:
+        mention = mk.mentions[int(t.group(2))]
+        return mention.display or mention.entity.name
+
+    return _TOKEN.sub(name, text)
+
+
 def _format_target(
     tr: TypeRules, entity: str | None, art: Article, mk: Masked, m: re.Match[str]
 ) -> str | None:
+    """The detection's target as an analyst reads it (see the rule file's `target_format`):
+    the entity; a meeting as "<organisation> <kind>, <venue>" ("CSTO Council of Foreign
+    Ministers, Almaty"); a document as "<meeting or organisation> <document kind>"."""
     fmt = tr.target_format
-    if fmt == "{entity}":
-        return entity
+    lr = art.rules
     if fmt == "meeting":
+        kind = _first_kind(lr.meeting_kinds, mk.text) or "summit"
+        base = kind
+        if entity:
+            base = entity if kind.lower() in entity.lower() else f"{entity} {kind}"
         venue = _venue(art, mk)
-        base = entity or "summit"
-        if entity and "summit" not in entity.lower():
-            base = f"{entity} summit"
         if venue and venue.lower() not in base.lower():
-            canon = art.table.find(venue)
-            place = venue
-            if canon:
-                # Inflected forms ("в Минске") are reported by the capital's canonical city
-                # name when the table lists it first (Minsk); otherwise as written.
-                place = _capital_display(venue)
-            return f"{base}, {place}"
+            return f"{base}, {venue}"
         return base
     if fmt == "document":
-        dm = _DOC_WORD.search(m.group(0)) or _DOC_WORD.search(mk.text)
-        word = "declaration"
-        if dm:
-            w = dm.group(1).lower()
-            word = next((v for k, v in _DOC_NORMAL.items() if w.startswith(k)), w)
-            word = "communique" if word.startswith("communiqu") else word
+        word = _first_kind(lr.document_kinds, m.group(0), mk.text) or "declaration"
+        if lr.document_owner is not None:
+            om = lr.document_owner.search(mk.text)
+            if om:
+                owner = _unmask(mk, om.group("owner")).strip()
+                kind = _first_kind(lr.meeting_kinds, om.group(0))
+                if kind and kind.lower() not in owner.lower():
+                    owner = f"{owner} {kind}"
+                return f"{owner} {word}"
         return f"{entity} {word}" if entity else word
     return entity
-
-
-_RU_CAPITALS = {
-    "Минск": "Minsk", "Москв": "Moscow", "Ереван": "Yerevan", "Баку": "Baku", "Астан": "Astana",
-    "Бишкек": "Bishkek", "Душанбе": "Dushanbe", "Ташкент": "Tashkent", "Тбилиси": "Tbilisi",
-    "Киев": "Kyiv", "Санкт-Петербург": "St Petersburg",
-}  # fmt: skip
-
-
-def _capital_display(venue: str) -> str:
-    for stem, name in _RU_CAPITALS.items():
-        if venue.startswith(stem):
-            return name
-    return venue
 
 
 def extract_reason(art: Article, cand: Candidate) -> str | None:

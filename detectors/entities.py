@@ -47,6 +47,7 @@ class Mention:
     end: int
     via: str
     is_place: bool = False
+    display: str | None = None  # a capital's canonical city name (first listed capital)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class _Alias:
     entity: Entity
     via: str
     text: str  # the alias as written in entities.yaml (after capitalisation variants)
+    display: str | None = None  # capitals: the city's canonical name ("Минске" → Minsk)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +100,16 @@ class EntityTable:
             is_place = best_alias.via == "capital" and bool(
                 _PLACE_PREPOSITIONS.search(text[max(0, start - 12) : start])
             )
-            out.append(Mention(best_alias.entity, start, best.end(), best_alias.via, is_place))
+            out.append(
+                Mention(
+                    best_alias.entity,
+                    start,
+                    best.end(),
+                    best_alias.via,
+                    is_place,
+                    best_alias.display if is_place else None,
+                )
+            )
             pos = best.end()
         return out
 
@@ -128,13 +139,16 @@ def _alias_regex(alias: str) -> re.Pattern[str]:
 
 def build_table(data: dict) -> EntityTable:
     """Compile the parsed entities.yaml into a first-word index of alias regexes."""
-    entries: list[tuple[str, Entity, str]] = []
+    entries: list[tuple[str, Entity, str, str | None]] = []
     by_name: dict[str, Entity] = {}
     for item in data.get("states", []):
         ent = Entity(item["name"], STATE, item["name"])
         by_name[ent.name] = ent
         for key, via in (("aliases", "alias"), ("capitals", "capital"), ("demonyms", "demonym")):
-            entries.extend((a, ent, via) for a in item.get(key, []) or [])
+            names = item.get(key, []) or []
+            # A capital is reported by its first listed name (the English one).
+            city = str(names[0]) if via == "capital" and names else None
+            entries.extend((a, ent, via, city) for a in names)
     for section, kind in (
         ("people", PERSON),
         ("orgs", ORG),
@@ -144,15 +158,15 @@ def build_table(data: dict) -> EntityTable:
         for item in data.get(section, []):
             ent = Entity(item["name"], kind, item.get("state"))
             by_name[ent.name] = ent
-            entries.extend((a, ent, "alias") for a in item.get("aliases", []) or [])
+            entries.extend((a, ent, "alias", None) for a in item.get("aliases", []) or [])
     exact: dict[str, list[_Alias]] = {}
     stems: dict[str, list[_Alias]] = {}
-    for raw, ent, via in entries:
+    for raw, ent, via, city in entries:
         for alias in _variants(str(raw)):
             first = _WORD.search(alias)
             if not first:
                 continue
-            compiled = _Alias(_alias_regex(alias), ent, via, alias)
+            compiled = _Alias(_alias_regex(alias), ent, via, alias, city)
             head = first.group(0)
             if first.end() < len(alias) and alias[first.end()] == "*":
                 stems.setdefault(head, []).append(compiled)

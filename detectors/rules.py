@@ -145,6 +145,14 @@ class LanguageRules:
     # Vetoes every type reads (a type may opt out by id with `skip_common`): the clause
     # features that do not depend on the event — a question, a rumour, a hypothesis.
     unless: tuple[Cond, ...] = ()
+    # How targets are written (engine._format_target): meeting and document kinds as
+    # (regex, display) in priority order, any meeting word, a venue named as written
+    # (group `place`), and the meeting a document belongs to (group `owner`).
+    meeting_kinds: tuple[tuple[re.Pattern[str], str], ...] = ()
+    document_kinds: tuple[tuple[re.Pattern[str], str], ...] = ()
+    meeting_word: re.Pattern[str] | None = None
+    venue: re.Pattern[str] | None = None
+    document_owner: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -457,7 +465,31 @@ def _load_language(directory: Path) -> LanguageRules:
         revelation=_patterns(data.get("revelation"), macros, where, line),
         background_sentence=_patterns(data.get("background_sentence"), macros, where, line),
         unless=_conds(data.get("unless"), macros, where, line),
+        meeting_kinds=_kinds(data.get("meeting_kinds"), macros, where, line),
+        document_kinds=_kinds(data.get("document_kinds"), macros, where, line),
+        meeting_word=_any_of(data.get("meeting_kinds"), macros, where, line),
+        venue=opt("venue", 0),
+        document_owner=opt("document_owner", 0),
     )
+
+
+def _kinds(items: Any, macros: dict[str, str], where: str, line: int | None) -> tuple:
+    """`[[regex, display], …]` → compiled (regex, display) pairs, order kept."""
+    out = []
+    for item in items or []:
+        if not (
+            isinstance(item, list) and len(item) == 2 and all(isinstance(x, str) for x in item)
+        ):
+            raise RuleError(where, line, f"a kind must be [regex, display], not {item!r}")
+        out.append((_compile(expand(item[0], macros, where, line), where, line), item[1]))
+    return tuple(out)
+
+
+def _any_of(items: Any, macros: dict[str, str], where: str, line: int | None):
+    if not items:
+        return None
+    body = "|".join(f"(?:{expand(i[0], macros, where, line)})" for i in items)
+    return _compile(body, where, line)
 
 
 def load_rules(path: str | Path | None = None) -> RuleSet:
