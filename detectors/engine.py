@@ -230,7 +230,13 @@ _TIME_TAIL = re.compile(
 )
 
 
-def _is_background(lr: LanguageRules, text: str, clause: tuple[int, int], ref_year: int) -> bool:
+def _is_background(
+    lr: LanguageRules,
+    text: str,
+    clause: tuple[int, int],
+    ref_year: int,
+    published: dt.date | None = None,
+) -> bool:
     # A few words before the clause belong to its time frame: "A year after Russia suspended".
     ctext = text[max(0, clause[0] - 25) : clause[1]]
     if any(p.search(ctext) for p in lr.background):
@@ -240,8 +246,16 @@ def _is_background(lr: LanguageRules, text: str, clause: tuple[int, int], ref_ye
     tail = _TIME_TAIL.match(text, clause[1])
     if tail:
         ctext += " " + tail.group(0)
-    past = [int(y) for y in _YEAR.findall(ctext) if int(y) < ref_year]
-    return bool(past) and not any(p.search(text) for p in lr.fresh)
+    years = [int(y) for y in _YEAR.findall(ctext)]
+    past = any(y < ref_year for y in years)
+    if not past and published is not None and all(y == published.year for y in years):
+        # "in February" in a June article: an earlier step of this year.
+        past = any(p.search(ctext) for p in lr.months[: published.month - 1])
+    if not past:
+        return False
+    if any(p.search(ctext) for p in lr.fresh_clause):
+        return False
+    return not any(p.search(text) for p in lr.fresh)
 
 
 def _modality(lr: LanguageRules, tr: TypeRules, rule: Rule, window: str) -> Modality:
@@ -452,7 +466,11 @@ def _rejection(
         if not all(_holds(c, text, ms, me, clause, memo) for c in conds):
             return label
     revealed = tr.reports_are_news and any(p.search(text) for p in art.rules.revelation)
-    if fld == "text" and not revealed and _is_background(art.rules, text, clause, art.ref_year):
+    if (
+        fld == "text"
+        and not revealed
+        and _is_background(art.rules, text, clause, art.ref_year, art.published)
+    ):
         return "background"
     return None
 

@@ -149,6 +149,11 @@ class LanguageRules:
     # (regex, display) in priority order, any meeting word, a venue named as written
     # (group `place`), and the meeting a document belongs to (group `owner`).
     meeting_kinds: tuple[tuple[re.Pattern[str], str], ...] = ()
+    # Fresh cues that count only inside the trigger's clause ("on Tuesday" dates its own
+    # clause, not an earlier step told in another one); `fresh` counts sentence-wide.
+    fresh_clause: tuple[re.Pattern[str], ...] = ()
+    # Month names, January first: "in February" in a June article dates an earlier step.
+    months: tuple[re.Pattern[str], ...] = ()
     document_kinds: tuple[tuple[re.Pattern[str], str], ...] = ()
     meeting_word: re.Pattern[str] | None = None
     venue: re.Pattern[str] | None = None
@@ -466,11 +471,20 @@ def _load_language(directory: Path) -> LanguageRules:
         background_sentence=_patterns(data.get("background_sentence"), macros, where, line),
         unless=_conds(data.get("unless"), macros, where, line),
         meeting_kinds=_kinds(data.get("meeting_kinds"), macros, where, line),
+        fresh_clause=_patterns(data.get("fresh_clause"), macros, where, line),
+        months=_months(data.get("months"), macros, where, line),
         document_kinds=_kinds(data.get("document_kinds"), macros, where, line),
         meeting_word=_any_of(data.get("meeting_kinds"), macros, where, line),
         venue=opt("venue", 0),
         document_owner=opt("document_owner", 0),
     )
+
+
+def _months(items: Any, macros: dict[str, str], where: str, line: int | None) -> tuple:
+    pats = _patterns(items, macros, where, line)
+    if pats and len(pats) != 12:
+        raise RuleError(where, line, f"`months` needs 12 patterns (January first), not {len(pats)}")
+    return pats
 
 
 def _kinds(items: Any, macros: dict[str, str], where: str, line: int | None) -> tuple:
