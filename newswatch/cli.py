@@ -265,7 +265,7 @@ def _sources_check(args: argparse.Namespace) -> int:
 
 def _detect(args: argparse.Namespace) -> int:
     import detectors
-    from newswatch.evaluate import detections_to_json
+    from newswatch.evaluate import detections_to_json, parse_date
 
     if args.corpus:
         if not args.corpus.is_file():
@@ -281,6 +281,8 @@ def _detect(args: argparse.Namespace) -> int:
                         record.get("text", ""),
                         title=record.get("title", ""),
                         lang=record.get("lang"),
+                        # The record's date, when given, dates "in 2023" as background.
+                        published=parse_date(record.get("date")),
                     )
                 except (json.JSONDecodeError, AttributeError) as error:
                     print(f"{args.corpus}:{number}: not a JSON object: {error}", file=sys.stderr)

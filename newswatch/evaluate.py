@@ -113,7 +113,8 @@ class Report:
     clear_micro: Scores | None = None
 
 
-def _parse_date(value: Any) -> dt.date | None:
+def parse_date(value: Any) -> dt.date | None:
+    """An ISO date (or datetime) string's date; None when missing or unreadable."""
     if not value:
         return None
     try:
@@ -139,7 +140,7 @@ def evaluate(records: Iterable[dict[str, Any]], explain: bool = False) -> Report
             rec.get("text") or "",
             title=rec.get("title") or "",
             lang=rec.get("lang"),
-            published=_parse_date(rec.get("date")),
+            published=parse_date(rec.get("date")),
             trace=trace,
         )
         found = {d.type: d for d in dets}
