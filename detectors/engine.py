@@ -603,6 +603,7 @@ def _fill_slots(
             actor_names = _actor_tuple(mk, speaker, art.table)
         elif (
             subject_slot == "actor"
+            and tr.pronoun_actor
             and lr.pronouns is not None
             and lr.pronouns.search(mk.text[clause[0] if clause[0] < ms else 0 : ms])
         ):

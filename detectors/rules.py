@@ -120,6 +120,9 @@ class TypeRules:
     written_target: bool = False
     # Ids of the language-wide vetoes (`_language.yaml` `unless`) this type does not use.
     skip_common: frozenset[str] = frozenset()
+    # Whether a pronoun subject ("it will leave", "we") may be resolved to the article's
+    # main actor; off where a stray "we" or "the country" is too often someone else.
+    pronoun_actor: bool = True
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -295,6 +298,7 @@ _TYPE_KEYS = {
     "type", "prefilter", "macros", "rules", "unless", "requires", "need", "actor_kinds",
     "target_kinds", "preps", "default_modality", "allowed_modality", "target_format",
     "org_fallback", "reason", "pairs", "target_right", "reports_are_news", "written_target", "skip_common",
+    "pronoun_actor",
     "__line__",
 }  # fmt: skip
 _RULE_KEYS = {
@@ -392,6 +396,7 @@ def _load_type(path: Path, lang: str, lang_macros: dict[str, str]) -> TypeRules:
         reports_are_news=bool(data.get("reports_are_news", False)),
         written_target=bool(data.get("written_target", False)),
         skip_common=frozenset(str(x) for x in data.get("skip_common") or []),
+        pronoun_actor=bool(data.get("pronoun_actor", True)),
     )
 
 
