@@ -613,6 +613,12 @@ def _fill_slots(
                 actor_names = (main,)
                 confidence -= 0.05
                 details["actor_from"] = "article"
+        if not actor_names and subject_slot == "actor" and tr.written_actor:
+            written = _written_subject(lr, mk.text, clause[0] if clause[0] < ms else 0, ms)
+            if written:
+                actor_names = (written,)
+                confidence -= 0.05
+                details["actor_from"] = "as written"
     # Target: named slot or preposition, else the first fitting mention right of the trigger.
     target_idx = [i for i in slots["target"] if _names(mk, [i])[0] not in actor_names]
     if not target_idx and slots["target"] and len(actor_names) > 1:
@@ -671,6 +677,27 @@ _NAME_RUN = re.compile(
     r"(?<![\w\ue000\ue001])(?-i:[A-ZА-ЯЁ])[\w'’.-]*"
     r"(?:\s+(?:(?:of|for|and|the|on|de|la)\s+)*(?-i:[A-ZА-ЯЁ])[\w'’.-]*)+"
 )
+
+
+_ONE_NAME = re.compile(
+    r"\W*(?:(?-i:the|The) )?(?P<name>(?-i:[A-ZА-ЯЁ])[\w'’-]+(?:\s+(?:(?:of|for|and|the|de)\s+)*"
+    r"(?-i:[A-ZА-ЯЁ])[\w'’-]+)*)(?P<rest>[^\ue000\ue001]*)$"
+)
+
+
+def _written_subject(lr: LanguageRules, text: str, start: int, ms: int) -> str | None:
+    """A name opening the trigger's clause, with at most a few words before the trigger
+    ("Somaliland recalled", "Republika Srpska will boycott"), that no table knows."""
+    m = _ONE_NAME.match(text[start:ms])
+    if not m or len(m.group("rest").split()) > 4:
+        return None
+    name = m.group("name")
+    words = name.split()
+    if words[0] in lr.not_names:
+        return None
+    if len(words) == 1 and lr.not_name_pattern is not None and lr.not_name_pattern.search(name):
+        return None
+    return name
 
 
 def _written_name(text: str, ms: int, me: int) -> str | None:

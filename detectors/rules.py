@@ -123,6 +123,9 @@ class TypeRules:
     # Whether a pronoun subject ("it will leave", "we") may be resolved to the article's
     # main actor; off where a stray "we" or "the country" is too often someone else.
     pronoun_actor: bool = True
+    # An actor missing from the alias tables but standing as the trigger's subject
+    # ("Somaliland recalled its envoy") is reported as written instead of dropped.
+    written_actor: bool = False
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -161,6 +164,9 @@ class LanguageRules:
     meeting_word: re.Pattern[str] | None = None
     venue: re.Pattern[str] | None = None
     document_owner: re.Pattern[str] | None = None
+    # Capitalised words that open a clause without being a name ("The", "Officials").
+    not_names: frozenset[str] = frozenset()
+    not_name_pattern: re.Pattern[str] | None = None  # word shapes that are not names
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +304,7 @@ _TYPE_KEYS = {
     "type", "prefilter", "macros", "rules", "unless", "requires", "need", "actor_kinds",
     "target_kinds", "preps", "default_modality", "allowed_modality", "target_format",
     "org_fallback", "reason", "pairs", "target_right", "reports_are_news", "written_target", "skip_common",
-    "pronoun_actor",
+    "pronoun_actor", "written_actor",
     "__line__",
 }  # fmt: skip
 _RULE_KEYS = {
@@ -397,6 +403,7 @@ def _load_type(path: Path, lang: str, lang_macros: dict[str, str]) -> TypeRules:
         written_target=bool(data.get("written_target", False)),
         skip_common=frozenset(str(x) for x in data.get("skip_common") or []),
         pronoun_actor=bool(data.get("pronoun_actor", True)),
+        written_actor=bool(data.get("written_actor", False)),
     )
 
 
@@ -482,6 +489,8 @@ def _load_language(directory: Path) -> LanguageRules:
         meeting_word=_any_of(data.get("meeting_kinds"), macros, where, line),
         venue=opt("venue", 0),
         document_owner=opt("document_owner", 0),
+        not_names=frozenset(str(w) for w in data.get("not_names") or []),
+        not_name_pattern=opt("not_name_pattern"),
     )
 
 
