@@ -635,7 +635,7 @@ def _fill_slots(
         target_entity = ent.name
         if ent.kind == "person" and ent.state:
             target_entity = ent.state
-    elif tr.written_target and (written := _written_name(mk.text, ms, me)):
+    elif tr.written_target and (written := _written_name(mk, ms, me)):
         target_entity = written
         details["target_from"] = "as written"
     elif tr.org_fallback:
@@ -700,19 +700,33 @@ def _written_subject(lr: LanguageRules, text: str, start: int, ms: int) -> str |
     return name
 
 
-def _written_name(text: str, ms: int, me: int) -> str | None:
-    """The name (two or more capitalised words) that the match ends in or runs into.
+def _written_name(mk: Masked, ms: int, me: int) -> str | None:
+    """The name (two or more capitalised words) that the match ends in or runs into, read
+    on the sentence as written (a demonym inside a name, "South American", stays).
 
     The trigger word itself is skipped: it may be capitalised at a sentence start."""
-    first = text.find(" ", ms, me)
+    first = mk.text.find(" ", ms, me)
     if first < 0:
         return None
-    for m in _NAME_RUN.finditer(text, first, min(len(text), me + 80)):
-        if m.start() > me:
+    src = mk.sentence.text.replace("\u2019", "'")
+    lo, hi = _original_pos(mk, first), _original_pos(mk, me)
+    for m in _NAME_RUN.finditer(src, lo, min(len(src), hi + 80)):
+        if m.start() > hi:
             break
-        if m.end() >= me - 1:
-            return m.group(0).rstrip(".'’")
+        if m.end() >= hi - 1:
+            return m.group(0).rstrip(".'")
     return None
+
+
+def _original_pos(mk: Masked, pos: int) -> int:
+    """The position in the sentence as written that `pos` in the masked text stands for."""
+    shift = 0
+    for i, (s, e) in enumerate(mk.token_pos):
+        if e > pos:
+            break
+        m = mk.mentions[i]
+        shift += (e - s) - (m.end - m.start)
+    return pos - shift
 
 
 def _venue(art: Article, mk: Masked) -> str | None:
