@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from detectors.entities import EntityTable, Mention
 from detectors.rules import TOKEN_CLOSE, TOKEN_OPEN, Cond, LanguageRules, Rule, TypeRules
 from detectors.scan import Scanner, build_scanner
-from detectors.sentences import Sentence, paragraph_sentences, split_sentences, tail_start
+from detectors.sentences import (
+    Sentence,
+    lead_sentences,
+    paragraph_sentences,
+    split_sentences,
+    tail_start,
+)
 from newswatch.models import Detection, EventType, Modality
 
 _KIND_LETTER = {"person": "N", "org": "O", "treaty": "T", "armed_group": "A"}
@@ -118,6 +125,11 @@ class Article:
         return split_sentences(self.text)
 
     @cached_property
+    def lead(self) -> list[Sentence]:
+        """The opening sentences, which name the article's main actor and meeting."""
+        return lead_sentences(self.text, _LEAD_SENTENCES)
+
+    @cached_property
     def title_sentences(self) -> list[Sentence]:
         return split_sentences(self.title) if self.title.strip() else []
 
@@ -164,7 +176,7 @@ class Article:
             out.extend(self.masked("title", sent).mentions)
         n_title = len(out)
         seen: set[int] = set()
-        for sent in self.sentences[:_LEAD_SENTENCES]:
+        for sent in self.lead:
             seen.add(sent.start)
             out.extend(self.masked("text", sent).mentions)
         for (fld, start), mk in list(self._masked.items()):
@@ -739,13 +751,15 @@ def _venue(art: Article, mk: Masked) -> str | None:
         return found
     if lr.meeting_word is None:
         return None
-    for fld, sents in (("title", art.title_sentences), ("text", art.sentences)):
-        for sent in sents:
-            if sent.text is mk.sentence.text or not lr.meeting_word.search(sent.text):
-                continue
-            found = _venue_in(lr, art.masked(fld, sent), near_meeting=True)
-            if found:
-                return found
+    # The title, the lead and the sentences already read: a venue is named early.
+    others = [("title", s) for s in art.title_sentences] + [("text", s) for s in art.lead]
+    others += [(f, mk2.sentence) for (f, _start), mk2 in list(art._masked.items())]
+    for fld, sent in others:
+        if sent.text is mk.sentence.text or not lr.meeting_word.search(sent.text):
+            continue
+        found = _venue_in(lr, art.masked(fld, sent), near_meeting=True)
+        if found:
+            return found
     return None
 
 
@@ -822,12 +836,24 @@ def _format_target(
 def extract_reason(art: Article, cand: Candidate) -> str | None:
     """The stated reason for a boycott: in the evidence sentence, else a sentence about it."""
     lr = art.rules
-    order: list[Sentence] = [cand.sentence]
-    if lr.reason_context is not None:
-        order += [
-            s for s in art.sentences if s is not cand.sentence and lr.reason_context.search(s.text)
-        ]
-    for s in order:
+
+    def order() -> Iterator[Sentence]:
+        yield cand.sentence
+        if lr.reason_context is None:
+            return
+        # Only paragraphs holding a reason cue are split (as in `Article.units`).
+        text, seen = art.text, set()
+        tail = tail_start(text)
+        for cue in lr.reason_context.finditer(text, 0, tail):
+            para = text.rfind("\n", 0, cue.start()) + 1
+            if para in seen:
+                continue
+            seen.add(para)
+            for s in paragraph_sentences(text, para):
+                if s.text != cand.sentence.text and lr.reason_context.search(s.text):
+                    yield s
+
+    for s in order():
         txt = s.text
         for p in lr.reason:
             rm = p.search(txt)
