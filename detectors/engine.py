@@ -442,7 +442,35 @@ def _find_candidates(art: Article, fld: str, sent: Sentence, tr: TypeRules) -> l
                 _trace(art, rule, mk, m, fld, index, cand, why)
     if art.trace is not None and len(art.trace) == n_trace:
         art.trace.append(f"{tr.type.value} [{fld}#{index}]   no rule pattern matches this sentence")
+        _trace_close_rules(art, tr, fld, index, text)
     return out
+
+
+def _trace_close_rules(art: Article, tr: TypeRules, fld: str, index: int, text: str) -> None:
+    """For a sentence no pattern matched: the rules that found some of their required
+    parts, with the parts found and missing (the missing part is what to extend)."""
+    assert art.trace is not None
+    close: list[tuple[int, str, str]] = []
+    for rule in tr.rules:
+        best: tuple[int, list[str], list[str]] | None = None
+        for parts in rule.parts:
+            has = [name for name, rx in parts if rx.search(text)]
+            lacks = [name for name, rx in parts if name not in has]
+            if has and (best is None or len(has) - len(lacks) > best[0]):
+                best = (len(has) - len(lacks), has, lacks)
+        if best is None:
+            continue
+        score, has, lacks = best
+        found = ", ".join("{" + h + "}" for h in has)
+        if lacks:
+            missing = ", ".join("{" + m + "}" for m in lacks)
+            note = f"has {found}, lacks {missing}"
+        else:
+            note = f"has {found}; the rest of the pattern does not fit"
+        close.append((score, rule.id, note))
+    # The closest few: most required parts present, fewest missing.
+    for _score, rule_id, note in sorted(close, key=lambda c: -c[0])[:4]:
+        art.trace.append(f"{tr.type.value} [{fld}#{index}]   came close: {rule_id} ({note})")
 
 
 def _holds(

@@ -90,6 +90,9 @@ class Rule:
     requires: tuple[Cond, ...]
     subject: str  # which slot the grammatical subject (left of the trigger) fills
     source: str  # "file:line", for error messages and debugging
+    # For explanations only: the placeholders every match of each pattern must contain,
+    # as (name, regex), so a trace can say "has {LEAVE}, lacks {ORGREF}".
+    parts: tuple[tuple[tuple[str, re.Pattern[str]], ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -377,6 +380,7 @@ def _load_type(path: Path, lang: str, lang_macros: dict[str, str]) -> TypeRules:
                 requires=_conds(item.get("requires"), macros, where, line),
                 subject=subject,
                 source=f"{where}:{line}",
+                parts=tuple(_parts(p, macros, where, line) for p in pats),
             )
         )
     if not rules:
@@ -415,6 +419,37 @@ def _load_type(path: Path, lang: str, lang_macros: dict[str, str]) -> TypeRules:
         pronoun_actor=bool(data.get("pronoun_actor", True)),
         written_actor=bool(data.get("written_actor", False)),
     )
+
+
+def _parts(pattern: str, macros: dict[str, str], where: str, line: int | None) -> tuple:
+    """The placeholders outside any group of a raw pattern (every match holds them), each
+    with a regex finding it alone. A top-level alternative makes nothing required."""
+    out: list[tuple[str, re.Pattern[str]]] = []
+    depth, i, escaped, in_class = 0, 0, False, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch in "()":
+            depth += 1 if ch == "(" else -1
+        elif ch == "|" and depth == 0:
+            return ()
+        elif ch == "{" and depth == 0 and (m := _PLACEHOLDER.match(pattern, i)):
+            name = m.group(1)
+            optional = m.end() < len(pattern) and pattern[m.end()] in "?*{"
+            if not optional and not name.startswith("_") and name not in out:
+                body = expand("{" + name + "}", macros, where, line)
+                out.append((name, _compile(f"(?<!\\w){body}", where, line)))
+            i = m.end()
+            continue
+        i += 1
+    return tuple(out)
 
 
 def _stems(group: Any, where: str, line: int | None) -> tuple[str, ...]:
