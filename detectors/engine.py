@@ -26,7 +26,7 @@ from detectors.sentences import (
 )
 from newswatch.models import Detection, EventType, Modality
 
-_KIND_LETTER = {"person": "N", "org": "O", "treaty": "T", "armed_group": "A"}
+_KIND_LETTER = {"person": "N", "org": "O", "treaty": "T", "armed_group": "A", "place": "P"}
 _TOKEN = re.compile(f"{TOKEN_OPEN}([A-Z])(\\d+){TOKEN_CLOSE}")
 _FIRST_PERSON = re.compile(r"(?<!\w)(?:we|our|i|мы|наш\w*|я)(?!\w)", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
@@ -641,6 +641,7 @@ def _fill_slots(
         speaker = _speaker_right(mk, me, tr.actor_kinds)
         if speaker:
             actor_names = _actor_tuple(mk, speaker, art.table)
+            details["actor_from"] = "speaker"
         elif (
             subject_slot == "actor"
             and tr.pronoun_actor
@@ -683,6 +684,8 @@ def _fill_slots(
         if target_entity:
             details["target_from"] = "article"
             confidence -= 0.05
+    if details.get("actor_from") == "speaker" and target_entity in actor_names:
+        actor_names = ()  # "… arrived in Ukraine, Zelensky said": the speaker is the recipient
     if "actor" in tr.need and not actor_names:
         return None
     if "target" in tr.need and target_entity is None:

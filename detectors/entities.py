@@ -21,6 +21,8 @@ DEFAULT_ENTITIES = Path(__file__).with_name("entities.yaml")
 
 # Kinds as used by rules.
 STATE, PERSON, ORG, TREATY, ARMED = "state", "person", "org", "treaty", "armed_group"
+# A venue that is not a capital (St Petersburg, Almaty): always a place, never an actor.
+PLACE = "place"
 
 # A capital right after one of these words is a place, not an actor.
 _PLACE_PREPOSITIONS = re.compile(
@@ -107,8 +109,9 @@ class EntityTable:
                     best, best_alias = m, alias
             if best is None or best_alias is None:
                 continue
-            is_place = best_alias.via == "capital" and bool(
-                _PLACE_PREPOSITIONS.search(text[max(0, start - 12) : start])
+            is_place = best_alias.via == "place" or (
+                best_alias.via == "capital"
+                and bool(_PLACE_PREPOSITIONS.search(text[max(0, start - 12) : start]))
             )
             out.append(
                 Mention(
@@ -159,6 +162,10 @@ def build_table(data: dict) -> EntityTable:
             # A capital is reported by its first listed name (the English one).
             city = str(names[0]) if via == "capital" and names else None
             entries.extend((a, ent, via, city) for a in names)
+    for item in data.get("places", []) or []:
+        ent = Entity(item["name"], PLACE, None)
+        by_name[ent.name] = ent
+        entries.extend((a, ent, "place", item["name"]) for a in item.get("aliases", []) or [])
     for section, kind in (
         ("people", PERSON),
         ("orgs", ORG),

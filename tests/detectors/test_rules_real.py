@@ -49,11 +49,14 @@ FIRES = [
         "Делегацию Армении на саммите ОДКБ возглавит вице-премьер, Пашинян в Минск не поедет.",
     ),
     ("ru", B, "Делегация Армении демонстративно покинула заседание ОДКБ в Москве."),
+    ("en", B, "The Tajik president cancelled his trip to the SCO summit in Astana on Monday."),
+    ("en", B, "Armenia was not represented at the CIS heads of government meeting in Moscow."),
     # arms: other verbs and objects
     ("en", A, "Kazakhstan handed over twelve attack drones to Kyrgyzstan, the ministry said."),
     ("en", A, "A cargo of rocket launchers from Serbia reached Armenia via Georgia on Friday."),
     ("en", A, "Washington will send a $300 million package of military assistance to Ukraine."),
     ("ru", A, "Турция снабдит армию Украины новыми ударными беспилотниками."),
+    ("ru", A, "Франция передаст Армении три радара, сообщило министерство."),
     # rupture: staff, accreditation, advisers, orders to leave
     ("en", R, "Lithuania revoked the accreditation of the Belarusian ambassador on Monday."),
     ("en", R, "Poland will cut the staff of the Belarusian embassy in Warsaw to ten diplomats."),
@@ -173,6 +176,11 @@ def test_unknown_organisation_is_reported_as_written() -> None:
         ("Pashinyan will skip the CSTO summit in Minsk next week.", "en", "CSTO summit, Minsk"),
         ("Пашинян не поедет на саммит ОДКБ в Минске.", "ru", "CSTO summit, Minsk"),
         (
+            "Алиев отказался от поездки на неформальный саммит СНГ в Санкт-Петербурге.",
+            "ru",
+            "CIS summit, St Petersburg",
+        ),
+        (
             "Глава МИД Армении не примет участия в заседании Совета министров иностранных дел "
             "ОДКБ в Минске.",
             "ru",
@@ -191,6 +199,11 @@ def test_document_target_names_its_meeting() -> None:
     assert d.target == "Ukraine peace summit communique"
     d = one("Венгрия отказалась подписать коммюнике саммита G20 в Рио.", D, lang="ru")
     assert d.target == "G20 summit communique"
+
+
+def test_a_speaker_who_is_the_recipient_is_not_the_supplier() -> None:
+    d = one("The first batch of F-16 jets has arrived in Ukraine, Zelensky said on Sunday.", A)
+    assert d.target == "Ukraine" and d.actors == ()
 
 
 def test_trace_names_rejection_families() -> None:
