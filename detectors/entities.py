@@ -137,6 +137,10 @@ def _variants(alias: str) -> set[str]:
     variants = {alias}
     if alias[:1].islower():
         variants.add(alias[:1].upper() + alias[1:])
+    elif " " in alias and "\u0410" <= alias[:1] <= "\u042f":
+        # Russian writes a treaty or body in lower case mid-sentence ("договора о …",
+        # "совета Европы"): a multi-word Cyrillic name also matches lower-cased.
+        variants.add(alias[:1].lower() + alias[1:])
     return variants
 
 

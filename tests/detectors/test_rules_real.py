@@ -57,6 +57,23 @@ FIRES = [
     ("en", A, "Washington will send a $300 million package of military assistance to Ukraine."),
     ("ru", A, "Турция снабдит армию Украины новыми ударными беспилотниками."),
     ("ru", A, "Франция передаст Армении три радара, сообщило министерство."),
+    ("ru", A, "В Армению прибыла первая партия французских бронемашин."),
+    ("ru", A, "Азербайджан закупил у Израиля ударные беспилотники."),
+    ("en", B, "Chinese President Xi Jinping is not expected to attend the G20 summit in Rio."),
+    (
+        "en",
+        B,
+        "In a snub to the host, the Indian prime minister sent his foreign minister to the SCO "
+        "summit in Islamabad.",
+    ),
+    ("en", B, "The Moroccan king was absent from the Arab League summit, sending his envoy."),
+    ("ru", R, "Гватемала закрыла посольство в Каракасе."),
+    ("ru", D, "Венгрия стала единственной страной, не подписавшей декларацию."),
+    (
+        "ru",
+        W,
+        "Госдума одобрила закон об отзыве ратификации договора о всеобъемлющем запрещении ядерных испытаний.",
+    ),
     # rupture: staff, accreditation, advisers, orders to leave
     ("en", R, "Lithuania revoked the accreditation of the Belarusian ambassador on Monday."),
     ("en", R, "Poland will cut the staff of the Belarusian embassy in Warsaw to ten diplomats."),
@@ -111,6 +128,9 @@ SILENT = [
     ("ru", "Министр выступал за отправку военной помощи Украине."),
     ("ru", "Мы не исключили, что предоставим такое оружие, но решения не приняли."),
     ("ru", "Члены преступной группы, занимавшиеся поставкой оружия, задержаны."),
+    ("en", "Russian tanks have arrived in Belarus for joint exercises."),
+    ("ru", "В Белоруссию прибыли российские танки для совместных учений."),
+    ("ru", "За передачу оружия Киеву выступил бывший министр."),
     # ruptures that are not: a ministry's call on others, restorations
     ("en", "Armenia and Belarus restored ties on Tuesday, years after Yerevan recalled its envoy."),
     ("ru", "Грузия восстановила дипломатические отношения с Россией через десять лет."),
