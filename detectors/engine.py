@@ -931,6 +931,17 @@ def run(art: Article) -> list[Candidate]:
                         or (cur.field == fld and _rank(c) > _rank(cur))
                     ):
                         best[tr.type] = c
+    for etype, c in list(best.items()):
+        tr = next(t for t in lr.types if t.type == etype)
+        if tr.denied_by is not None and (
+            dm := tr.denied_by.search(art.text) or tr.denied_by.search(art.title)
+        ):
+            del best[etype]
+            if art.trace is not None:
+                art.trace.append(
+                    f"{etype.value} [{c.field}#{c.index}] REJECTED {c.rule.id}: the article "
+                    f"denies it elsewhere: {dm.group(0)!r}"
+                )
     if art.trace is not None:
         for fld in ("text", "title"):
             _trace_near_sentences(art, fld)

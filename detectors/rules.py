@@ -129,6 +129,10 @@ class TypeRules:
     # An actor missing from the alias tables but standing as the trigger's subject
     # ("Somaliland recalled its envoy") is reported as written instead of dropped.
     written_actor: bool = False
+    # Article-wide denials: a sentence anywhere in the article that denies the reports
+    # ("the ministry dismissed the reports as fake") drops the type's detection, since the
+    # claim and its denial are usually told in different sentences.
+    denied_by: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -317,7 +321,7 @@ _TYPE_KEYS = {
     "type", "prefilter", "macros", "rules", "unless", "requires", "need", "actor_kinds",
     "target_kinds", "preps", "default_modality", "allowed_modality", "target_format",
     "org_fallback", "reason", "pairs", "target_right", "reports_are_news", "written_target", "skip_common",
-    "pronoun_actor", "written_actor",
+    "pronoun_actor", "written_actor", "denied_by",
     "__line__",
 }  # fmt: skip
 _RULE_KEYS = {
@@ -418,6 +422,9 @@ def _load_type(path: Path, lang: str, lang_macros: dict[str, str]) -> TypeRules:
         skip_common=frozenset(str(x) for x in data.get("skip_common") or []),
         pronoun_actor=bool(data.get("pronoun_actor", True)),
         written_actor=bool(data.get("written_actor", False)),
+        denied_by=_joined(data.get("denied_by"), macros, where, line)[0]
+        if data.get("denied_by")
+        else None,
     )
 
 

@@ -106,6 +106,7 @@ SILENT = [
     ),
     ("en", "An opposition bloc submitted a bill on Armenia's withdrawal from the EAEU on Monday."),
     ("en", "Rumours that Belarus would quit the CSTO spread quickly on social media."),
+    ("en", "Local media reported that Belarus plans to quit the CSTO."),
     ("ru", "СМИ сообщили о том, что Киргизия готовится выйти из ОДКБ."),
     ("ru", "Киргизия намерена выйти из ОДКБ – СМИ"),
     ("ru", "Политолог считает, что Киргизия действительно может выйти из ОДКБ."),
@@ -148,6 +149,17 @@ def test_rule_fires(lang: str, etype: EventType, text: str) -> None:
 @pytest.mark.parametrize(("lang", "text"), SILENT, ids=lambda v: str(v)[:40])
 def test_rule_stays_silent(lang: str, text: str) -> None:
     assert types_of(text, lang=lang) == set(), text
+
+
+def test_a_denial_elsewhere_in_the_article_drops_the_claim() -> None:
+    claim = "Belarus plans to quit the CSTO, a newspaper in Moscow wrote on Monday."
+    assert "withdrawal_statement" in types_of(claim)
+    assert types_of(claim + " Minsk denied that it was leaving the bloc.") == set()
+    # A denial of something else does not touch the step.
+    kept = claim + " Minsk dismissed criticism of its trade policy as baseless."
+    assert "withdrawal_statement" in types_of(kept)
+    ru = "Белоруссия выйдет из ОДКБ, пишет газета. В Минске опровергли сообщения о выходе из блока."
+    assert types_of(ru, lang="ru") == set()
 
 
 def test_month_background_needs_a_known_date() -> None:
