@@ -157,6 +157,9 @@ SILENT = [
     ("en", "Pashinyan left the summit early to attend a funeral in Yerevan."),
     ("en", "The joint declaration was adopted after Hungary dropped its objections."),
     ("en", "Russia was represented at the trade talks by its ambassador."),
+    ("en", "Armenia opted out of the CSTO's joint exercises this year."),
+    ("ru", "Армения не будет участвовать в учениях ОДКБ в этом году."),
+    ("ru", "Делегаты покинули зал после окончания заседания."),
     # ruptures that are not: a ministry's call on others, restorations
     ("en", "Armenia and Belarus restored ties on Tuesday, years after Yerevan recalled its envoy."),
     ("ru", "Грузия восстановила дипломатические отношения с Россией через десять лет."),
