@@ -4,8 +4,10 @@ the detector reaches on each part, as regression gates.
 Needs ../shared: the test fails, naming the missing path, rather than skipping, so a CI
 without the corpus cannot look green. The corpus is read at run time, never copied.
 
-The gates sit slightly below the scores measured when they were set (see the issue-10
-report): they fail on a regression, not on noise. The held-out part is scored in
+The gates sit slightly below the scores measured when they were set (2026-12-01; tuned:
+micro P 0.932 R 0.861, 1 of 93 negatives firing; held-out: micro P 0.806 R 0.659, 6 of 35
+negatives firing): they fail on a regression, not on noise. The held-out levels are far
+below the issue's targets; they record where the detector stands, not where it should be. The held-out part is scored in
 aggregate only; nothing here prints its records.
 """
 
@@ -39,8 +41,8 @@ GATES = {
             R: (0.90, 0.95),
             D: (0.95, 0.55),
         },
-        "micro": (0.90, 0.84),
-        "max_negatives_fired": 3,
+        "micro": (0.92, 0.85),
+        "max_negatives_fired": 2,
     },
     "heldout": {
         "types": {
@@ -51,7 +53,7 @@ GATES = {
             D: (0.95, 0.55),
         },
         "micro": (0.78, 0.64),
-        "max_negatives_fired": 7,
+        "max_negatives_fired": 6,
     },
 }
 
