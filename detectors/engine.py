@@ -110,6 +110,7 @@ class Article:
     published: dt.date | None
     trace: list[str] | None = None  # when a list, every rule match is explained here
     _masked: dict[tuple[str, int], Masked] = field(default_factory=dict)
+    _hits: dict[str, list[tuple[int, frozenset[tuple[int, int]]]]] = field(default_factory=dict)
 
     @cached_property
     def ref_year(self) -> int:
@@ -139,7 +140,7 @@ class Article:
         Only paragraphs holding a stem hit are split into sentences at all.
         """
         source = self.title if fld == "title" else self.text
-        hits = self.scanner.hits(source)
+        hits = self.hits(fld)
         if not hits:
             return []
         by_para: dict[int, list[tuple[int, frozenset[tuple[int, int]]]]] = {}
@@ -157,6 +158,28 @@ class Article:
                 types = self.scanner.types_in(ids) if ids else []
                 if types:
                     out.append((sent, types))
+        return out
+
+    def hits(self, fld: str) -> list[tuple[int, frozenset[tuple[int, int]]]]:
+        """The first pass's stem hits in the title or text (computed once per field)."""
+        found = self._hits.get(fld)
+        if found is None:
+            found = self._hits[fld] = self.scanner.hits(self.title if fld == "title" else self.text)
+        return found
+
+    def paragraphs_with(self, fld: str, type_index: int, group: int) -> list[str]:
+        """The paragraphs of a field holding a stem of one prefilter group of one type."""
+        source = self.title if fld == "title" else self.text
+        starts: list[int] = []
+        for pos, ids in self.hits(fld):
+            if (type_index, group) in ids:
+                a = source.rfind("\n", 0, pos) + 1
+                if not starts or starts[-1] != a:
+                    starts.append(a)
+        out = []
+        for a in dict.fromkeys(starts):
+            b = source.find("\n", a)
+            out.append(source[a : b if b >= 0 else len(source)])
         return out
 
     def masked(self, fld: str, sent: Sentence) -> Masked:
@@ -423,6 +446,12 @@ def _find_candidates(art: Article, fld: str, sent: Sentence, tr: TypeRules) -> l
     if art.trace is not None:
         _trace_sentence(art, tr, fld, sent, "candidate sentence")
         n_trace = len(art.trace)
+    missing = _slot_without_mention(tr, mk)
+    if missing:
+        # Cheap and exact: this type fills that slot only from the sentence's own names.
+        if art.trace is not None:
+            art.trace.append(f"{tr.type.value} [{fld}#{index}]   no {missing} named: not read")
+        return out
     for rule in tr.rules:
         for m in rule.regex.finditer(text):
             ms, me = m.start(), m.end()
@@ -471,6 +500,26 @@ def _trace_close_rules(art: Article, tr: TypeRules, fld: str, index: int, text: 
     # The closest few: most required parts present, fewest missing.
     for _score, rule_id, note in sorted(close, key=lambda c: -c[0])[:4]:
         art.trace.append(f"{tr.type.value} [{fld}#{index}]   came close: {rule_id} ({note})")
+
+
+def _slot_without_mention(tr: TypeRules, mk: Masked) -> str | None:
+    """A needed slot that only the sentence's own mentions can fill, when it has none."""
+    letters = set(mk.letters)
+    if (
+        "actor" in tr.need
+        and not tr.pronoun_actor
+        and not tr.written_actor
+        and not letters & set(tr.actor_kinds)
+    ):
+        return "actor"
+    if (
+        "target" in tr.need
+        and not tr.org_fallback
+        and not tr.written_target
+        and not letters & set(tr.target_kinds + "P")
+    ):
+        return "target"
+    return None
 
 
 def _holds(
@@ -932,9 +981,14 @@ def run(art: Article) -> list[Candidate]:
                     ):
                         best[tr.type] = c
     for etype, c in list(best.items()):
-        tr = next(t for t in lr.types if t.type == etype)
+        t_index, tr = next((i, t) for i, t in enumerate(lr.types) if t.type == etype)
+        # A denial names the step, so only paragraphs with the type's trigger words
+        # (its first prefilter group) are searched.
+        paragraphs = art.paragraphs_with("text", t_index, 0) + art.paragraphs_with(
+            "title", t_index, 0
+        )
         if tr.denied_by is not None and (
-            dm := tr.denied_by.search(art.text) or tr.denied_by.search(art.title)
+            dm := next((m for p in paragraphs if (m := tr.denied_by.search(p))), None)
         ):
             del best[etype]
             if art.trace is not None:
