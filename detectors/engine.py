@@ -58,7 +58,7 @@ class Masked:
 def mask(sentence: Sentence, table: EntityTable) -> Masked:
     """Replace entity mentions by tokens; typographic apostrophes become ASCII."""
     src = sentence.text.replace("\u2019", "'")
-    mentions = table.find(src)
+    mentions = table.find(src, places=True)
     parts: list[str] = []
     letters: list[str] = []
     spans: list[tuple[int, int]] = []

@@ -88,8 +88,11 @@ class EntityTable:
             more.extend(self.stems.get(word[:n], ()))
         return more
 
-    def find(self, text: str) -> list[Mention]:
-        """Every non-overlapping mention in `text`, longest alias first."""
+    def find(self, text: str, places: bool = False) -> list[Mention]:
+        """Every non-overlapping mention in `text`, longest alias first.
+
+        Venues that are not capitals (`places` in entities.yaml) are found only on request:
+        callers that key on states, people and organisations see the table as before."""
         out: list[Mention] = []
         pos = 0
         words = _WORD.finditer(text)
@@ -104,6 +107,8 @@ class EntityTable:
             best: re.Match[str] | None = None
             best_alias: _Alias | None = None
             for alias in self._candidates(w.group(0)):
+                if alias.via == "place" and not places:
+                    continue
                 m = alias.regex.match(text, start)
                 if m and (best is None or m.end() > best.end()):
                     best, best_alias = m, alias
