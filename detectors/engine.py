@@ -10,16 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from detectors.entities import EntityTable, Mention
 from detectors.rules import TOKEN_CLOSE, TOKEN_OPEN, Cond, LanguageRules, Rule, TypeRules
 from detectors.scan import Scanner, build_scanner
-from detectors.sentences import Sentence, paragraph_sentences, split_sentences, tail_start
+from detectors.sentences import (
+    Sentence,
+    lead_sentences,
+    paragraph_sentences,
+    split_sentences,
+    tail_start,
+)
 from newswatch.models import Detection, EventType, Modality
 
-_KIND_LETTER = {"person": "N", "org": "O", "treaty": "T", "armed_group": "A"}
+_KIND_LETTER = {"person": "N", "org": "O", "treaty": "T", "armed_group": "A", "place": "P"}
 _TOKEN = re.compile(f"{TOKEN_OPEN}([A-Z])(\\d+){TOKEN_CLOSE}")
 _FIRST_PERSON = re.compile(r"(?<!\w)(?:we|our|i|мы|наш\w*|я)(?!\w)", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
@@ -51,7 +58,7 @@ class Masked:
 def mask(sentence: Sentence, table: EntityTable) -> Masked:
     """Replace entity mentions by tokens; typographic apostrophes become ASCII."""
     src = sentence.text.replace("\u2019", "'")
-    mentions = table.find(src)
+    mentions = table.find(src, places=True)
     parts: list[str] = []
     letters: list[str] = []
     spans: list[tuple[int, int]] = []
@@ -103,6 +110,7 @@ class Article:
     published: dt.date | None
     trace: list[str] | None = None  # when a list, every rule match is explained here
     _masked: dict[tuple[str, int], Masked] = field(default_factory=dict)
+    _hits: dict[str, list[tuple[int, frozenset[tuple[int, int]]]]] = field(default_factory=dict)
 
     @cached_property
     def ref_year(self) -> int:
@@ -118,6 +126,11 @@ class Article:
         return split_sentences(self.text)
 
     @cached_property
+    def lead(self) -> list[Sentence]:
+        """The opening sentences, which name the article's main actor and meeting."""
+        return lead_sentences(self.text, _LEAD_SENTENCES)
+
+    @cached_property
     def title_sentences(self) -> list[Sentence]:
         return split_sentences(self.title) if self.title.strip() else []
 
@@ -127,7 +140,7 @@ class Article:
         Only paragraphs holding a stem hit are split into sentences at all.
         """
         source = self.title if fld == "title" else self.text
-        hits = self.scanner.hits(source)
+        hits = self.hits(fld)
         if not hits:
             return []
         by_para: dict[int, list[tuple[int, frozenset[tuple[int, int]]]]] = {}
@@ -147,6 +160,28 @@ class Article:
                     out.append((sent, types))
         return out
 
+    def hits(self, fld: str) -> list[tuple[int, frozenset[tuple[int, int]]]]:
+        """The first pass's stem hits in the title or text (computed once per field)."""
+        found = self._hits.get(fld)
+        if found is None:
+            found = self._hits[fld] = self.scanner.hits(self.title if fld == "title" else self.text)
+        return found
+
+    def paragraphs_with(self, fld: str, type_index: int, group: int) -> list[str]:
+        """The paragraphs of a field holding a stem of one prefilter group of one type."""
+        source = self.title if fld == "title" else self.text
+        starts: list[int] = []
+        for pos, ids in self.hits(fld):
+            if (type_index, group) in ids:
+                a = source.rfind("\n", 0, pos) + 1
+                if not starts or starts[-1] != a:
+                    starts.append(a)
+        out = []
+        for a in dict.fromkeys(starts):
+            b = source.find("\n", a)
+            out.append(source[a : b if b >= 0 else len(source)])
+        return out
+
     def masked(self, fld: str, sent: Sentence) -> Masked:
         key = (fld, sent.start)
         mk = self._masked.get(key)
@@ -164,7 +199,7 @@ class Article:
             out.extend(self.masked("title", sent).mentions)
         n_title = len(out)
         seen: set[int] = set()
-        for sent in self.sentences[:_LEAD_SENTENCES]:
+        for sent in self.lead:
             seen.add(sent.start)
             out.extend(self.masked("text", sent).mentions)
         for (fld, start), mk in list(self._masked.items()):
@@ -230,7 +265,13 @@ _TIME_TAIL = re.compile(
 )
 
 
-def _is_background(lr: LanguageRules, text: str, clause: tuple[int, int], ref_year: int) -> bool:
+def _is_background(
+    lr: LanguageRules,
+    text: str,
+    clause: tuple[int, int],
+    ref_year: int,
+    published: dt.date | None = None,
+) -> bool:
     # A few words before the clause belong to its time frame: "A year after Russia suspended".
     ctext = text[max(0, clause[0] - 25) : clause[1]]
     if any(p.search(ctext) for p in lr.background):
@@ -240,8 +281,16 @@ def _is_background(lr: LanguageRules, text: str, clause: tuple[int, int], ref_ye
     tail = _TIME_TAIL.match(text, clause[1])
     if tail:
         ctext += " " + tail.group(0)
-    past = [int(y) for y in _YEAR.findall(ctext) if int(y) < ref_year]
-    return bool(past) and not any(p.search(text) for p in lr.fresh)
+    years = [int(y) for y in _YEAR.findall(ctext)]
+    past = any(y < ref_year for y in years)
+    if not past and published is not None and all(y == published.year for y in years):
+        # "in February" in a June article: an earlier step of this year.
+        past = any(p.search(ctext) for p in lr.months[: published.month - 1])
+    if not past:
+        return False
+    if any(p.search(ctext) for p in lr.fresh_clause):
+        return False
+    return not any(p.search(text) for p in lr.fresh)
 
 
 def _modality(lr: LanguageRules, tr: TypeRules, rule: Rule, window: str) -> Modality:
@@ -394,6 +443,15 @@ def _find_candidates(art: Article, fld: str, sent: Sentence, tr: TypeRules) -> l
     out: list[Candidate] = []
     # Sentence-scope conditions do not depend on the match: evaluate each at most once.
     memo: dict[int, bool] = {}
+    if art.trace is not None:
+        _trace_sentence(art, tr, fld, sent, "candidate sentence")
+        n_trace = len(art.trace)
+    missing = _slot_without_mention(tr, mk)
+    if missing:
+        # Cheap and exact: this type fills that slot only from the sentence's own names.
+        if art.trace is not None:
+            art.trace.append(f"{tr.type.value} [{fld}#{index}]   no {missing} named: not read")
+        return out
     for rule in tr.rules:
         for m in rule.regex.finditer(text):
             ms, me = m.start(), m.end()
@@ -411,7 +469,57 @@ def _find_candidates(art: Article, fld: str, sent: Sentence, tr: TypeRules) -> l
                     out.append(cand)
             if art.trace is not None:
                 _trace(art, rule, mk, m, fld, index, cand, why)
+    if art.trace is not None and len(art.trace) == n_trace:
+        art.trace.append(f"{tr.type.value} [{fld}#{index}]   no rule pattern matches this sentence")
+        _trace_close_rules(art, tr, fld, index, text)
     return out
+
+
+def _trace_close_rules(art: Article, tr: TypeRules, fld: str, index: int, text: str) -> None:
+    """For a sentence no pattern matched: the rules that found some of their required
+    parts, with the parts found and missing (the missing part is what to extend)."""
+    assert art.trace is not None
+    close: list[tuple[int, str, str]] = []
+    for rule in tr.rules:
+        best: tuple[int, list[str], list[str]] | None = None
+        for parts in rule.parts:
+            has = [name for name, rx in parts if rx.search(text)]
+            lacks = [name for name, rx in parts if name not in has]
+            if has and (best is None or len(has) - len(lacks) > best[0]):
+                best = (len(has) - len(lacks), has, lacks)
+        if best is None:
+            continue
+        score, has, lacks = best
+        found = ", ".join("{" + h + "}" for h in has)
+        if lacks:
+            missing = ", ".join("{" + m + "}" for m in lacks)
+            note = f"has {found}, lacks {missing}"
+        else:
+            note = f"has {found}; the rest of the pattern does not fit"
+        close.append((score, rule.id, note))
+    # The closest few: most required parts present, fewest missing.
+    for _score, rule_id, note in sorted(close, key=lambda c: -c[0])[:4]:
+        art.trace.append(f"{tr.type.value} [{fld}#{index}]   came close: {rule_id} ({note})")
+
+
+def _slot_without_mention(tr: TypeRules, mk: Masked) -> str | None:
+    """A needed slot that only the sentence's own mentions can fill, when it has none."""
+    letters = set(mk.letters)
+    if (
+        "actor" in tr.need
+        and not tr.pronoun_actor
+        and not tr.written_actor
+        and not letters & set(tr.actor_kinds)
+    ):
+        return "actor"
+    if (
+        "target" in tr.need
+        and not tr.org_fallback
+        and not tr.written_target
+        and not letters & set(tr.target_kinds + "P")
+    ):
+        return "target"
+    return None
 
 
 def _holds(
@@ -437,6 +545,9 @@ def _rejection(
     memo: dict[int, bool],
 ) -> str | None:
     """Why a match is rejected (veto, unmet requirement, background), or None."""
+    for c in art.rules.unless:
+        if c.id not in tr.skip_common and _holds(c, text, ms, me, clause, memo):
+            return f"unless:{c.id}"
     for c in (*tr.unless, *rule.unless):
         if _holds(c, text, ms, me, clause, memo):
             return f"unless:{c.id}"
@@ -444,7 +555,11 @@ def _rejection(
         if not all(_holds(c, text, ms, me, clause, memo) for c in conds):
             return label
     revealed = tr.reports_are_news and any(p.search(text) for p in art.rules.revelation)
-    if fld == "text" and not revealed and _is_background(art.rules, text, clause, art.ref_year):
+    if (
+        fld == "text"
+        and not revealed
+        and _is_background(art.rules, text, clause, art.ref_year, art.published)
+    ):
         return "background"
     return None
 
@@ -460,9 +575,62 @@ def _trace(
     why: str | None,
 ) -> None:
     shown = _TOKEN.sub(lambda t: "<" + mk.mentions[int(t.group(2))].entity.name + ">", m.group(0))
-    verdict = f"OK {cand.actors} -> {cand.target}" if cand else f"REJECTED {why}"
+    verdict = f"kept {cand.actors} -> {cand.target}" if cand else f"REJECTED ({_why_label(why)})"
     assert art.trace is not None
-    art.trace.append(f"{rule.id} [{fld}#{index}] {verdict}: {shown!r}")
+    art.trace.append(
+        f"{rule.id.split('.')[1]} [{fld}#{index}]   rule {rule.id}: {verdict}: {shown!r}"
+    )
+
+
+def _why_label(why: str | None) -> str:
+    """An analyst's reading of a rejection code: which family of check said no."""
+    if why is None:
+        return "kept"
+    if why.startswith("unless:"):
+        return f"veto {why[7:]}"
+    if why.startswith("modality"):
+        return why
+    if why == "slots":
+        return "slot: actor or target not found"
+    if why.endswith("requires"):
+        return f"{why} not met"
+    return why
+
+
+def _trace_sentence(art: Article, tr: TypeRules, fld: str, sent: Sentence, note: str) -> None:
+    assert art.trace is not None
+    text = " ".join(sent.text.split())
+    if len(text) > 300:
+        text = text[:297] + "…"
+    art.trace.append(f"{tr.type.value} [{fld}#{sent.start}] {note}: {text}")
+
+
+def _trace_near_sentences(art: Article, fld: str) -> None:
+    """Sentences where some, but not all, prefilter groups of a type hit: the words
+    that were missing are named, so an analyst sees which vocabulary to extend."""
+    source = art.title if fld == "title" else art.text
+    hits = art.scanner.hits(source)
+    if not hits:
+        return
+    for sent in split_sentences(source):
+        ids = [h for p, h in hits if sent.start <= p < sent.end]
+        if not ids:
+            continue
+        seen = frozenset().union(*ids)
+        for t, tr in enumerate(art.rules.types):
+            need = art.scanner.required[t]
+            have = need & seen
+            if not have or have == need:
+                continue
+            missing = [g for (_t, g) in sorted(need - seen)]
+            words = "; ".join(
+                "["
+                + ", ".join(tr.prefilter[g][:6])
+                + (", …" if len(tr.prefilter[g]) > 6 else "")
+                + "]"
+                for g in missing
+            )
+            _trace_sentence(art, tr, fld, sent, f"near miss (prefilter: no word of {words})")
 
 
 def _fill_slots(
@@ -522,8 +690,10 @@ def _fill_slots(
         speaker = _speaker_right(mk, me, tr.actor_kinds)
         if speaker:
             actor_names = _actor_tuple(mk, speaker, art.table)
+            details["actor_from"] = "speaker"
         elif (
             subject_slot == "actor"
+            and tr.pronoun_actor
             and lr.pronouns is not None
             and lr.pronouns.search(mk.text[clause[0] if clause[0] < ms else 0 : ms])
         ):
@@ -533,6 +703,12 @@ def _fill_slots(
                 actor_names = (main,)
                 confidence -= 0.05
                 details["actor_from"] = "article"
+        if not actor_names and subject_slot == "actor" and tr.written_actor:
+            written = _written_subject(lr, mk.text, clause[0] if clause[0] < ms else 0, ms)
+            if written:
+                actor_names = (written,)
+                confidence -= 0.05
+                details["actor_from"] = "as written"
     # Target: named slot or preposition, else the first fitting mention right of the trigger.
     target_idx = [i for i in slots["target"] if _names(mk, [i])[0] not in actor_names]
     if not target_idx and slots["target"] and len(actor_names) > 1:
@@ -549,11 +725,16 @@ def _fill_slots(
         target_entity = ent.name
         if ent.kind == "person" and ent.state:
             target_entity = ent.state
+    elif tr.written_target and (written := _written_name(mk, ms, me)):
+        target_entity = written
+        details["target_from"] = "as written"
     elif tr.org_fallback:
         target_entity = art.main_entity(tr.target_kinds, exclude=set(actor_names))
         if target_entity:
             details["target_from"] = "article"
             confidence -= 0.05
+    if details.get("actor_from") == "speaker" and target_entity in actor_names:
+        actor_names = ()  # "… arrived in Ukraine, Zelensky said": the speaker is the recipient
     if "actor" in tr.need and not actor_names:
         return None
     if "target" in tr.need and target_entity is None:
@@ -582,31 +763,98 @@ def _fill_slots(
     )
 
 
-_MEETING_WORD = re.compile(
-    r"\b(summit|session|sessions|council|meeting|forum|conference|ministerial|саммит\w*|заседани\w*|встреч\w*|совет\w*|форум\w*)\b",
-    re.I,
+# A proper name as written: capitalised words, joined by lower-case linking words
+# ("Union of South American Nations", "Indus Waters Treaty"). No vocabulary: only case.
+_NAME_RUN = re.compile(
+    r"(?<![\w\ue000\ue001])(?-i:[A-ZА-ЯЁ])[\w'’.-]*"
+    r"(?:\s+(?:(?:of|for|and|the|on|de|la)\s+)*(?-i:[A-ZА-ЯЁ])[\w'’.-]*)+"
 )
-_DOC_WORD = re.compile(
-    r"\b(declaration|statement|communiqu[eé]|декларац\w*|заявлени\w*|коммюнике)\b", re.I
+
+
+_ONE_NAME = re.compile(
+    r"\W*(?:(?-i:the|The) )?(?P<name>(?-i:[A-ZА-ЯЁ])[\w'’-]+(?:\s+(?:(?:of|for|and|the|de)\s+)*"
+    r"(?-i:[A-ZА-ЯЁ])[\w'’-]+)*)(?P<rest>[^\ue000\ue001]*)$"
 )
-_DOC_NORMAL = {"декларац": "declaration", "заявлени": "statement", "коммюнике": "communique"}
+
+
+def _written_subject(lr: LanguageRules, text: str, start: int, ms: int) -> str | None:
+    """A name opening the trigger's clause, with at most a few words before the trigger
+    ("Somaliland recalled", "Republika Srpska will boycott"), that no table knows."""
+    m = _ONE_NAME.match(text[start:ms])
+    if not m or len(m.group("rest").split()) > 4:
+        return None
+    name = m.group("name")
+    words = name.split()
+    if words[0] in lr.not_names:
+        return None
+    if len(words) == 1 and lr.not_name_pattern is not None and lr.not_name_pattern.search(name):
+        return None
+    return name
+
+
+def _written_name(mk: Masked, ms: int, me: int) -> str | None:
+    """The name (two or more capitalised words) that the match ends in or runs into, read
+    on the sentence as written (a demonym inside a name, "South American", stays).
+
+    The trigger word itself is skipped: it may be capitalised at a sentence start."""
+    first = mk.text.find(" ", ms, me)
+    if first < 0:
+        return None
+    src = mk.sentence.text.replace("\u2019", "'")
+    lo, hi = _original_pos(mk, first), _original_pos(mk, me)
+    for m in _NAME_RUN.finditer(src, lo, min(len(src), hi + 80)):
+        if m.start() > hi:
+            break
+        if m.end() >= hi - 1:
+            return m.group(0).rstrip(".'")
+    return None
+
+
+def _original_pos(mk: Masked, pos: int) -> int:
+    """The position in the sentence as written that `pos` in the masked text stands for."""
+    shift = 0
+    for i, (s, e) in enumerate(mk.token_pos):
+        if e > pos:
+            break
+        m = mk.mentions[i]
+        shift += (e - s) - (m.end - m.start)
+    return pos - shift
 
 
 def _venue(art: Article, mk: Masked) -> str | None:
-    """A place (capital used as location) named with the meeting, in this sentence or another."""
+    """Where the meeting is held: a capital used as a place (reported by its canonical
+    city name, so "в Минске" and "in Minsk" agree), else a place named as written after
+    the language's `venue` cue; this sentence first, then any sentence naming a meeting."""
+    lr = art.rules
+    found = _venue_in(lr, mk)
+    if found:
+        return found
+    if lr.meeting_word is None:
+        return None
+    # The title, the lead and the sentences already read: a venue is named early.
+    others = [("title", s) for s in art.title_sentences] + [("text", s) for s in art.lead]
+    others += [(f, mk2.sentence) for (f, _start), mk2 in list(art._masked.items())]
+    for fld, sent in others:
+        if sent.text is mk.sentence.text or not lr.meeting_word.search(sent.text):
+            continue
+        found = _venue_in(lr, art.masked(fld, sent), near_meeting=True)
+        if found:
+            return found
+    return None
+
+
+def _venue_in(lr: LanguageRules, mk: Masked, near_meeting: bool = False) -> str | None:
     for i, letter in enumerate(mk.letters):
-        if letter == "P":
-            return _place_name(mk, i)
-    for fld, sents in (("title", art.title_sentences), ("text", art.sentences)):
-        for sent in sents:
-            if not _MEETING_WORD.search(sent.text):
-                continue
-            other = art.masked(fld, sent)
-            for i, letter in enumerate(other.letters):
-                if letter == "P" and _MEETING_WORD.search(
-                    other.text[max(0, other.token_pos[i][0] - 80) : other.token_pos[i][0]]
-                ):
-                    return _place_name(other, i)
+        if letter != "P":
+            continue
+        before = mk.text[max(0, mk.token_pos[i][0] - 80) : mk.token_pos[i][0]]
+        if not near_meeting or (lr.meeting_word and lr.meeting_word.search(before)):
+            return mk.mentions[i].display or _place_name(mk, i)
+    if lr.venue is not None:
+        for vm in lr.venue.finditer(mk.text):
+            before = mk.text[max(0, vm.start() - 80) : vm.start()]
+            if lr.meeting_word and lr.meeting_word.search(before):
+                return vm.group("place")
     return None
 
 
@@ -615,60 +863,77 @@ def _place_name(mk: Masked, i: int) -> str:
     return mk.sentence.text.replace("\u2019", "'")[m.start : m.end]
 
 
+def _first_kind(kinds: tuple[tuple[re.Pattern[str], str], ...], *texts: str) -> str | None:
+    """Display name of the first kind (in data order) found in the first text that has one."""
+    for text in texts:
+        for regex, display in kinds:
+            if regex.search(text):
+                return display
+    return None
+
+
+def _unmask(mk: Masked, text: str) -> str:
+    """Masked text with each token replaced by its entity's canonical (or place) name."""
+
+    def name(t: re.Match[str]) -> str:
+        mention = mk.mentions[int(t.group(2))]
+        return mention.display or mention.entity.name
+
+    return _TOKEN.sub(name, text)
+
+
 def _format_target(
     tr: TypeRules, entity: str | None, art: Article, mk: Masked, m: re.Match[str]
 ) -> str | None:
+    """The detection's target as an analyst reads it (see the rule file's `target_format`):
+    the entity; a meeting as "<organisation> <kind>, <venue>" ("CSTO Council of Foreign
+    Ministers, Almaty"); a document as "<meeting or organisation> <document kind>"."""
     fmt = tr.target_format
-    if fmt == "{entity}":
-        return entity
+    lr = art.rules
     if fmt == "meeting":
+        kind = _first_kind(lr.meeting_kinds, mk.text) or "summit"
+        base = kind
+        if entity:
+            base = entity if kind.lower() in entity.lower() else f"{entity} {kind}"
         venue = _venue(art, mk)
-        base = entity or "summit"
-        if entity and "summit" not in entity.lower():
-            base = f"{entity} summit"
         if venue and venue.lower() not in base.lower():
-            canon = art.table.find(venue)
-            place = venue
-            if canon:
-                # Inflected forms ("в Минске") are reported by the capital's canonical city
-                # name when the table lists it first (Minsk); otherwise as written.
-                place = _capital_display(venue)
-            return f"{base}, {place}"
+            return f"{base}, {venue}"
         return base
     if fmt == "document":
-        dm = _DOC_WORD.search(m.group(0)) or _DOC_WORD.search(mk.text)
-        word = "declaration"
-        if dm:
-            w = dm.group(1).lower()
-            word = next((v for k, v in _DOC_NORMAL.items() if w.startswith(k)), w)
-            word = "communique" if word.startswith("communiqu") else word
+        word = _first_kind(lr.document_kinds, m.group(0), mk.text) or "declaration"
+        if lr.document_owner is not None:
+            om = lr.document_owner.search(mk.text)
+            if om:
+                owner = _unmask(mk, om.group("owner")).strip()
+                kind = _first_kind(lr.meeting_kinds, om.group(0))
+                if kind and kind.lower() not in owner.lower():
+                    owner = f"{owner} {kind}"
+                return f"{owner} {word}"
         return f"{entity} {word}" if entity else word
     return entity
-
-
-_RU_CAPITALS = {
-    "Минск": "Minsk", "Москв": "Moscow", "Ереван": "Yerevan", "Баку": "Baku", "Астан": "Astana",
-    "Бишкек": "Bishkek", "Душанбе": "Dushanbe", "Ташкент": "Tashkent", "Тбилиси": "Tbilisi",
-    "Киев": "Kyiv", "Санкт-Петербург": "St Petersburg",
-}  # fmt: skip
-
-
-def _capital_display(venue: str) -> str:
-    for stem, name in _RU_CAPITALS.items():
-        if venue.startswith(stem):
-            return name
-    return venue
 
 
 def extract_reason(art: Article, cand: Candidate) -> str | None:
     """The stated reason for a boycott: in the evidence sentence, else a sentence about it."""
     lr = art.rules
-    order: list[Sentence] = [cand.sentence]
-    if lr.reason_context is not None:
-        order += [
-            s for s in art.sentences if s is not cand.sentence and lr.reason_context.search(s.text)
-        ]
-    for s in order:
+
+    def order() -> Iterator[Sentence]:
+        yield cand.sentence
+        if lr.reason_context is None:
+            return
+        # Only paragraphs holding a reason cue are split (as in `Article.units`).
+        text, seen = art.text, set()
+        tail = tail_start(text)
+        for cue in lr.reason_context.finditer(text, 0, tail):
+            para = text.rfind("\n", 0, cue.start()) + 1
+            if para in seen:
+                continue
+            seen.add(para)
+            for s in paragraph_sentences(text, para):
+                if s.text != cand.sentence.text and lr.reason_context.search(s.text):
+                    yield s
+
+    for s in order():
         txt = s.text
         for p in lr.reason:
             rm = p.search(txt)
@@ -704,6 +969,8 @@ def run(art: Article) -> list[Candidate]:
                 if fld == "title" and tr.type in best:
                     continue  # the title is evidence only when the body proves nothing
                 if _settled(best.get(tr.type)):
+                    if art.trace is not None:
+                        _trace_sentence(art, tr, fld, sent, "not read (already proven)")
                     continue  # a strong, full-sentence proof is already in hand
                 for c in _find_candidates(art, fld, sent, tr):
                     cur = best.get(tr.type)
@@ -713,6 +980,30 @@ def run(art: Article) -> list[Candidate]:
                         or (cur.field == fld and _rank(c) > _rank(cur))
                     ):
                         best[tr.type] = c
+    for etype, c in list(best.items()):
+        t_index, tr = next((i, t) for i, t in enumerate(lr.types) if t.type == etype)
+        # A denial names the step, so only paragraphs with the type's trigger words
+        # (its first prefilter group) are searched.
+        paragraphs = art.paragraphs_with("text", t_index, 0) + art.paragraphs_with(
+            "title", t_index, 0
+        )
+        if tr.denied_by is not None and (
+            dm := next((m for p in paragraphs if (m := tr.denied_by.search(p))), None)
+        ):
+            del best[etype]
+            if art.trace is not None:
+                art.trace.append(
+                    f"{etype.value} [{c.field}#{c.index}] REJECTED {c.rule.id}: the article "
+                    f"denies it elsewhere: {dm.group(0)!r}"
+                )
+    if art.trace is not None:
+        for fld in ("text", "title"):
+            _trace_near_sentences(art, fld)
+        for c in best.values():
+            art.trace.append(
+                f"{c.type.value} [{c.field}#{c.index}] CHOSEN {c.rule.id} "
+                f"(confidence {c.confidence:.2f}, {c.modality.value})"
+            )
     for c in best.values():
         tr = next(t for t in lr.types if t.type == c.type)
         if tr.with_reason:

@@ -15,10 +15,14 @@ from pathlib import Path
 
 import yaml
 
+from detectors.trie import trie_regex
+
 DEFAULT_ENTITIES = Path(__file__).with_name("entities.yaml")
 
 # Kinds as used by rules.
 STATE, PERSON, ORG, TREATY, ARMED = "state", "person", "org", "treaty", "armed_group"
+# A venue that is not a capital (St Petersburg, Almaty): always a place, never an actor.
+PLACE = "place"
 
 # A capital right after one of these words is a place, not an actor.
 _PLACE_PREPOSITIONS = re.compile(
@@ -47,6 +51,7 @@ class Mention:
     end: int
     via: str
     is_place: bool = False
+    display: str | None = None  # a capital's canonical city name (first listed capital)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +60,7 @@ class _Alias:
     entity: Entity
     via: str
     text: str  # the alias as written in entities.yaml (after capitalisation variants)
+    display: str | None = None  # capitals: the city's canonical name ("Минске" → Minsk)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +73,9 @@ class EntityTable:
     stem_lengths: tuple[int, ...]
     stem_heads: frozenset[str]  # first two characters of every stem: a cheap pre-check
     by_name: dict[str, Entity]
+    # Word starts that can open an alias (whole first words and wildcard stems) as one trie
+    # regex: `find` visits only those words instead of every word of the sentence.
+    heads: re.Pattern[str] | None = None
 
     def _candidates(self, word: str) -> tuple[_Alias, ...] | list[_Alias]:
         out = self.exact.get(word, ())
@@ -79,26 +88,46 @@ class EntityTable:
             more.extend(self.stems.get(word[:n], ()))
         return more
 
-    def find(self, text: str) -> list[Mention]:
-        """Every non-overlapping mention in `text`, longest alias first."""
+    def find(self, text: str, places: bool = False) -> list[Mention]:
+        """Every non-overlapping mention in `text`, longest alias first.
+
+        Venues that are not capitals (`places` in entities.yaml) are found only on request:
+        callers that key on states, people and organisations see the table as before."""
         out: list[Mention] = []
         pos = 0
-        for w in _WORD.finditer(text):
+        words = _WORD.finditer(text)
+        if self.heads is not None:
+            words = (_WORD.match(text, h.start()) for h in self.heads.finditer(text))  # type: ignore[assignment]
+        for w in words:
+            if w is None:
+                continue
             start = w.start()
             if start < pos:
                 continue
             best: re.Match[str] | None = None
             best_alias: _Alias | None = None
             for alias in self._candidates(w.group(0)):
+                if alias.via == "place" and not places:
+                    continue
                 m = alias.regex.match(text, start)
                 if m and (best is None or m.end() > best.end()):
                     best, best_alias = m, alias
             if best is None or best_alias is None:
                 continue
-            is_place = best_alias.via == "capital" and bool(
-                _PLACE_PREPOSITIONS.search(text[max(0, start - 12) : start])
+            is_place = best_alias.via == "place" or (
+                best_alias.via == "capital"
+                and bool(_PLACE_PREPOSITIONS.search(text[max(0, start - 12) : start]))
             )
-            out.append(Mention(best_alias.entity, start, best.end(), best_alias.via, is_place))
+            out.append(
+                Mention(
+                    best_alias.entity,
+                    start,
+                    best.end(),
+                    best_alias.via,
+                    is_place,
+                    best_alias.display if is_place else None,
+                )
+            )
             pos = best.end()
         return out
 
@@ -113,6 +142,10 @@ def _variants(alias: str) -> set[str]:
     variants = {alias}
     if alias[:1].islower():
         variants.add(alias[:1].upper() + alias[1:])
+    elif " " in alias and "\u0410" <= alias[:1] <= "\u042f":
+        # Russian writes a treaty or body in lower case mid-sentence ("договора о …",
+        # "совета Европы"): a multi-word Cyrillic name also matches lower-cased.
+        variants.add(alias[:1].lower() + alias[1:])
     return variants
 
 
@@ -128,13 +161,20 @@ def _alias_regex(alias: str) -> re.Pattern[str]:
 
 def build_table(data: dict) -> EntityTable:
     """Compile the parsed entities.yaml into a first-word index of alias regexes."""
-    entries: list[tuple[str, Entity, str]] = []
+    entries: list[tuple[str, Entity, str, str | None]] = []
     by_name: dict[str, Entity] = {}
     for item in data.get("states", []):
         ent = Entity(item["name"], STATE, item["name"])
         by_name[ent.name] = ent
         for key, via in (("aliases", "alias"), ("capitals", "capital"), ("demonyms", "demonym")):
-            entries.extend((a, ent, via) for a in item.get(key, []) or [])
+            names = item.get(key, []) or []
+            # A capital is reported by its first listed name (the English one).
+            city = str(names[0]) if via == "capital" and names else None
+            entries.extend((a, ent, via, city) for a in names)
+    for item in data.get("places", []) or []:
+        ent = Entity(item["name"], PLACE, None)
+        by_name[ent.name] = ent
+        entries.extend((a, ent, "place", item["name"]) for a in item.get("aliases", []) or [])
     for section, kind in (
         ("people", PERSON),
         ("orgs", ORG),
@@ -144,21 +184,28 @@ def build_table(data: dict) -> EntityTable:
         for item in data.get(section, []):
             ent = Entity(item["name"], kind, item.get("state"))
             by_name[ent.name] = ent
-            entries.extend((a, ent, "alias") for a in item.get("aliases", []) or [])
+            entries.extend((a, ent, "alias", None) for a in item.get("aliases", []) or [])
     exact: dict[str, list[_Alias]] = {}
     stems: dict[str, list[_Alias]] = {}
-    for raw, ent, via in entries:
+    for raw, ent, via, city in entries:
         for alias in _variants(str(raw)):
             first = _WORD.search(alias)
             if not first:
                 continue
-            compiled = _Alias(_alias_regex(alias), ent, via, alias)
+            compiled = _Alias(_alias_regex(alias), ent, via, alias, city)
             head = first.group(0)
             if first.end() < len(alias) and alias[first.end()] == "*":
                 stems.setdefault(head, []).append(compiled)
             else:
                 exact.setdefault(head, []).append(compiled)
+    parts = []
+    if exact:
+        parts.append("(?:" + trie_regex(sorted(exact)) + r")(?!\w)")
+    if stems:
+        parts.append(trie_regex(sorted(stems)))
+    heads = re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")") if parts else None
     return EntityTable(
+        heads=heads,
         exact={k: tuple(v) for k, v in exact.items()},
         stems={k: tuple(v) for k, v in stems.items()},
         stem_lengths=tuple(sorted({len(k) for k in stems})),

@@ -90,6 +90,9 @@ class Rule:
     requires: tuple[Cond, ...]
     subject: str  # which slot the grammatical subject (left of the trigger) fills
     source: str  # "file:line", for error messages and debugging
+    # For explanations only: the placeholders every match of each pattern must contain,
+    # as (name, regex), so a trace can say "has {LEAVE}, lacks {ORGREF}".
+    parts: tuple[tuple[tuple[str, re.Pattern[str]], ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -115,6 +118,21 @@ class TypeRules:
     # A sentence that reveals the event ("according to a UN report seen by …") is news even
     # when the event itself is dated earlier ("last year"): third-party reports of deliveries.
     reports_are_news: bool = False
+    # A target named in the match but missing from the alias tables ("the Union of South
+    # American Nations") is reported as written instead of dropping the detection.
+    written_target: bool = False
+    # Ids of the language-wide vetoes (`_language.yaml` `unless`) this type does not use.
+    skip_common: frozenset[str] = frozenset()
+    # Whether a pronoun subject ("it will leave", "we") may be resolved to the article's
+    # main actor; off where a stray "we" or "the country" is too often someone else.
+    pronoun_actor: bool = True
+    # An actor missing from the alias tables but standing as the trigger's subject
+    # ("Somaliland recalled its envoy") is reported as written instead of dropped.
+    written_actor: bool = False
+    # Article-wide denials: a sentence anywhere in the article that denies the reports
+    # ("the ministry dismissed the reports as fake") drops the type's detection, since the
+    # claim and its denial are usually told in different sentences.
+    denied_by: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -137,6 +155,25 @@ class LanguageRules:
     # Cues that make a whole sentence background wherever the trigger sits: a sentence
     # opening "As previously reported, …" / "Как сообщалось, …" recalls earlier news.
     background_sentence: tuple[re.Pattern[str], ...] = ()
+    # Vetoes every type reads (a type may opt out by id with `skip_common`): the clause
+    # features that do not depend on the event — a question, a rumour, a hypothesis.
+    unless: tuple[Cond, ...] = ()
+    # How targets are written (engine._format_target): meeting and document kinds as
+    # (regex, display) in priority order, any meeting word, a venue named as written
+    # (group `place`), and the meeting a document belongs to (group `owner`).
+    meeting_kinds: tuple[tuple[re.Pattern[str], str], ...] = ()
+    # Fresh cues that count only inside the trigger's clause ("on Tuesday" dates its own
+    # clause, not an earlier step told in another one); `fresh` counts sentence-wide.
+    fresh_clause: tuple[re.Pattern[str], ...] = ()
+    # Month names, January first: "in February" in a June article dates an earlier step.
+    months: tuple[re.Pattern[str], ...] = ()
+    document_kinds: tuple[tuple[re.Pattern[str], str], ...] = ()
+    meeting_word: re.Pattern[str] | None = None
+    venue: re.Pattern[str] | None = None
+    document_owner: re.Pattern[str] | None = None
+    # Capitalised words that open a clause without being a name ("The", "Officials").
+    not_names: frozenset[str] = frozenset()
+    not_name_pattern: re.Pattern[str] | None = None  # word shapes that are not names
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +298,16 @@ def _patterns(items: Any, macros: dict[str, str], where: str, line: int | None) 
     return tuple(_compile(expand(p, macros, where, line), where, line) for p in items or [])
 
 
+def _joined(items: Any, macros: dict[str, str], where: str, line: int | None) -> tuple:
+    """A list of cues as one alternation (one search instead of one per cue); each cue is
+    still checked on its own first, so a bad one is reported with its file and line."""
+    _patterns(items, macros, where, line)
+    if not items:
+        return ()
+    body = "|".join(f"(?:{expand(p, macros, where, line)})" for p in items)
+    return (_compile(body, where, line),)
+
+
 def _modality(value: Any, where: str, line: int | None) -> Modality | None:
     if value is None:
         return None
@@ -273,7 +320,9 @@ def _modality(value: Any, where: str, line: int | None) -> Modality | None:
 _TYPE_KEYS = {
     "type", "prefilter", "macros", "rules", "unless", "requires", "need", "actor_kinds",
     "target_kinds", "preps", "default_modality", "allowed_modality", "target_format",
-    "org_fallback", "reason", "pairs", "target_right", "reports_are_news", "__line__",
+    "org_fallback", "reason", "pairs", "target_right", "reports_are_news", "written_target", "skip_common",
+    "pronoun_actor", "written_actor", "denied_by",
+    "__line__",
 }  # fmt: skip
 _RULE_KEYS = {
     "id", "pattern", "patterns", "confidence", "modality", "unless", "requires", "subject",
@@ -335,6 +384,7 @@ def _load_type(path: Path, lang: str, lang_macros: dict[str, str]) -> TypeRules:
                 requires=_conds(item.get("requires"), macros, where, line),
                 subject=subject,
                 source=f"{where}:{line}",
+                parts=tuple(_parts(p, macros, where, line) for p in pats),
             )
         )
     if not rules:
@@ -368,7 +418,45 @@ def _load_type(path: Path, lang: str, lang_macros: dict[str, str]) -> TypeRules:
         ),
         target_right=bool(data.get("target_right", True)),
         reports_are_news=bool(data.get("reports_are_news", False)),
+        written_target=bool(data.get("written_target", False)),
+        skip_common=frozenset(str(x) for x in data.get("skip_common") or []),
+        pronoun_actor=bool(data.get("pronoun_actor", True)),
+        written_actor=bool(data.get("written_actor", False)),
+        denied_by=_joined(data.get("denied_by"), macros, where, line)[0]
+        if data.get("denied_by")
+        else None,
     )
+
+
+def _parts(pattern: str, macros: dict[str, str], where: str, line: int | None) -> tuple:
+    """The placeholders outside any group of a raw pattern (every match holds them), each
+    with a regex finding it alone. A top-level alternative makes nothing required."""
+    out: list[tuple[str, re.Pattern[str]]] = []
+    depth, i, escaped, in_class = 0, 0, False, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch in "()":
+            depth += 1 if ch == "(" else -1
+        elif ch == "|" and depth == 0:
+            return ()
+        elif ch == "{" and depth == 0 and (m := _PLACEHOLDER.match(pattern, i)):
+            name = m.group(1)
+            optional = m.end() < len(pattern) and pattern[m.end()] in "?*{"
+            if not optional and not name.startswith("_") and name not in out:
+                body = expand("{" + name + "}", macros, where, line)
+                out.append((name, _compile(f"(?<!\\w){body}", where, line)))
+            i = m.end()
+            continue
+        i += 1
+    return tuple(out)
 
 
 def _stems(group: Any, where: str, line: int | None) -> tuple[str, ...]:
@@ -418,7 +506,7 @@ def _load_language(directory: Path) -> LanguageRules:
             continue
         mod = _modality(name, where, line)
         assert mod is not None
-        modality.append((mod, _patterns(pats, macros, where, line)))
+        modality.append((mod, _joined(pats, macros, where, line)))
 
     def opt(key: str, flags: int = re.IGNORECASE) -> re.Pattern[str] | None:
         value = data.get(key)
@@ -434,8 +522,8 @@ def _load_language(directory: Path) -> LanguageRules:
         lang=lang,
         types=types,
         clause_breaks=breaks,
-        background=_patterns(data.get("background"), macros, where, line),
-        fresh=_patterns(data.get("fresh"), macros, where, line),
+        background=_joined(data.get("background"), macros, where, line),
+        fresh=_joined(data.get("fresh"), macros, where, line),
         modality=tuple(modality),
         reason=_patterns(data.get("reason"), macros, where, line),
         reason_context=opt("reason_context"),
@@ -443,9 +531,45 @@ def _load_language(directory: Path) -> LanguageRules:
         join_words=opt("join_words", 0),
         subject_preps=opt("subject_preps"),
         relative=opt("relative"),
-        revelation=_patterns(data.get("revelation"), macros, where, line),
-        background_sentence=_patterns(data.get("background_sentence"), macros, where, line),
+        revelation=_joined(data.get("revelation"), macros, where, line),
+        background_sentence=_joined(data.get("background_sentence"), macros, where, line),
+        unless=_conds(data.get("unless"), macros, where, line),
+        meeting_kinds=_kinds(data.get("meeting_kinds"), macros, where, line),
+        fresh_clause=_joined(data.get("fresh_clause"), macros, where, line),
+        months=_months(data.get("months"), macros, where, line),
+        document_kinds=_kinds(data.get("document_kinds"), macros, where, line),
+        meeting_word=_any_of(data.get("meeting_kinds"), macros, where, line),
+        venue=opt("venue", 0),
+        document_owner=opt("document_owner", 0),
+        not_names=frozenset(str(w) for w in data.get("not_names") or []),
+        not_name_pattern=opt("not_name_pattern"),
     )
+
+
+def _months(items: Any, macros: dict[str, str], where: str, line: int | None) -> tuple:
+    pats = _patterns(items, macros, where, line)
+    if pats and len(pats) != 12:
+        raise RuleError(where, line, f"`months` needs 12 patterns (January first), not {len(pats)}")
+    return pats
+
+
+def _kinds(items: Any, macros: dict[str, str], where: str, line: int | None) -> tuple:
+    """`[[regex, display], …]` → compiled (regex, display) pairs, order kept."""
+    out = []
+    for item in items or []:
+        if not (
+            isinstance(item, list) and len(item) == 2 and all(isinstance(x, str) for x in item)
+        ):
+            raise RuleError(where, line, f"a kind must be [regex, display], not {item!r}")
+        out.append((_compile(expand(item[0], macros, where, line), where, line), item[1]))
+    return tuple(out)
+
+
+def _any_of(items: Any, macros: dict[str, str], where: str, line: int | None):
+    if not items:
+        return None
+    body = "|".join(f"(?:{expand(i[0], macros, where, line)})" for i in items)
+    return _compile(body, where, line)
 
 
 def load_rules(path: str | Path | None = None) -> RuleSet:

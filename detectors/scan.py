@@ -15,25 +15,7 @@ from dataclasses import dataclass
 
 from detectors.entities import EntityTable
 from detectors.rules import LanguageRules
-
-
-def trie_regex(words: list[str]) -> str:
-    """A regex matching any of `words`, shaped as a trie so each position tries one branch."""
-    root: dict = {}
-    for w in words:
-        node = root
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict) -> str:
-        branches = [re.escape(ch) + emit(sub) for ch, sub in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return emit(root)
+from detectors.trie import trie_regex
 
 
 @dataclass(frozen=True, slots=True)

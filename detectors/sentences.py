@@ -207,8 +207,14 @@ def split_sentences(text: str) -> list[Sentence]:
     return list(_split_cached(text))
 
 
+def lead_sentences(text: str, n: int) -> list[Sentence]:
+    """The first `n` sentences of `text` (as `split_sentences` gives them), splitting no more
+    of the text than needed."""
+    return list(_split_cached(text, n))
+
+
 @lru_cache(maxsize=64)
-def _split_cached(text: str) -> tuple[Sentence, ...]:
+def _split_cached(text: str, limit: int | None = None) -> tuple[Sentence, ...]:
     out: list[Sentence] = []
     pos = 0
     para = 0
@@ -224,4 +230,6 @@ def _split_cached(text: str) -> tuple[Sentence, ...]:
             continue
         out.extend(_split_line(raw, line_start, para))
         para += 1
+        if limit is not None and len(out) >= limit:
+            return tuple(out[:limit])
     return tuple(out)

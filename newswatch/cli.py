@@ -13,7 +13,8 @@ Analysts' answers from Slack (buttons on alerts, with SLACK_APP_TOKEN):
 
 Looking into detection:
   newswatch detect FILE|URL|-  what the detectors find in one article (HTML or text)
-  newswatch evaluate FILE      precision and recall on a labelled corpus (JSON lines)
+  newswatch evaluate FILE      precision and recall on a labelled corpus (JSON lines;
+                               --part tuned|heldout, --explain for misses)
 
 Settings come from environment variables (NEWSWATCH_DATA_DIR, SLACK_BOT_TOKEN, ...): see README.
 Exit status: 0 ok, 1 the poll failed (see its message), 2 bad input or configuration,
@@ -136,7 +137,20 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser(
         "evaluate", help="precision, recall and F1 per event type on a labelled corpus"
     )
-    evaluate.add_argument("path", type=Path, help="JSON lines with text and labels")
+    evaluate.add_argument(
+        "paths", nargs="+", type=Path, metavar="path", help="JSON lines with text and labels"
+    )
+    evaluate.add_argument(
+        "--part",
+        choices=["all", "tuned", "heldout"],
+        default="all",
+        help="the tuned or held-out part of the fixed split (held-out: scores only)",
+    )
+    evaluate.add_argument(
+        "--explain",
+        action="store_true",
+        help="show, per miss and false alarm, the candidate sentences and near-miss rules",
+    )
     evaluate.set_defaults(handler=_evaluate)
 
     # --- feedback from Slack (#12): listen, mutes, feedback export ---------------------------
@@ -265,7 +279,7 @@ def _sources_check(args: argparse.Namespace) -> int:
 
 def _detect(args: argparse.Namespace) -> int:
     import detectors
-    from newswatch.evaluate import detections_to_json
+    from newswatch.evaluate import detections_to_json, parse_date
 
     if args.corpus:
         if not args.corpus.is_file():
@@ -281,6 +295,8 @@ def _detect(args: argparse.Namespace) -> int:
                         record.get("text", ""),
                         title=record.get("title", ""),
                         lang=record.get("lang"),
+                        # The record's date, when given, dates "in 2023" as background.
+                        published=parse_date(record.get("date")),
                     )
                 except (json.JSONDecodeError, AttributeError) as error:
                     print(f"{args.corpus}:{number}: not a JSON object: {error}", file=sys.stderr)
@@ -359,9 +375,9 @@ def _read_document(source: str) -> tuple[str, str]:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from newswatch.evaluate import main as evaluate_main
+    from newswatch.evaluate import run_cli
 
-    return evaluate_main([str(args.path)])
+    return run_cli(args.paths, part=args.part, explain=args.explain)
 
 
 def _feedback_listen() -> int:

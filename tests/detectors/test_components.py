@@ -185,3 +185,16 @@ def test_detections_to_json_keys() -> None:
     assert {"type", "actors", "target", "evidence", "confidence"} <= set(out)
     assert {"modality", "rule", "evidence_start", "evidence_end", "reason"} <= set(out)
     assert out["type"] == "diplomatic_rupture" and out["target"] == "Belarus"
+
+
+def test_places_are_found_only_on_request() -> None:
+    """Venues that are not capitals mask as places in the detector, while callers that key
+    on states, people and organisations (grouping) see the alias table as before."""
+    from detectors.entities import load_entities
+
+    table = load_entities()
+    assert table.find("the forum in Almaty") == []
+    (m,) = table.find("the forum in Almaty", places=True)
+    assert (m.entity.kind, m.is_place, m.display) == ("place", True, "Almaty")
+    (ru,) = table.find("саммит в Санкт-Петербурге", places=True)
+    assert ru.display == "St Petersburg"

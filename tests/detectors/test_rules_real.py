@@ -1,0 +1,280 @@
+"""Rules added for real published news (issue 10), each shown firing and staying silent.
+
+Every sentence here is invented for the test; none is copied from a corpus."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from detectors import detect
+from newswatch.models import EventType
+from tests.detectors.conftest import one, types_of
+
+B, W, A, R, D = (
+    EventType.SUMMIT_BOYCOTT,
+    EventType.WITHDRAWAL_STATEMENT,
+    EventType.ARMS_TRANSFER,
+    EventType.DIPLOMATIC_RUPTURE,
+    EventType.DECLARATION_REFUSAL,
+)
+
+FIRES = [
+    # withdrawal: nominal and completed forms, recalled representatives, suspended treaties
+    ("ru", W, "Молдова отзывает своих представителей из уставных органов СНГ, сообщил МИД."),
+    ("ru", W, "Правительство Молдовы подготовило документ о прекращении участия страны в СНГ."),
+    ("ru", W, "Армения вышла из Совета глав правительств СНГ в понедельник."),
+    ("ru", W, "Молдова приостановила членство в Межпарламентской ассамблее СНГ."),
+    ("en", W, "Nepal on Monday suspended the Koshi River Treaty with immediate effect."),
+    ("en", W, "Bolivia says it is leaving the Union of South American Nations, the minister said."),
+    (
+        "en",
+        W,
+        "Belarus has withdrawn today (30 June) from the EU's Eastern Partnership initiative.",
+    ),
+    # boycott: walk-outs, delegations pulled, stand-ins told indirectly, nominal forms
+    ("en", B, "Georgia pulled its delegation out of the OSCE conference in Vienna on Tuesday."),
+    ("en", B, "The Armenian delegation walked out of the CSTO council session on Thursday."),
+    (
+        "en",
+        B,
+        "Armenia's deputy premier will lead the delegation, confirming that Pashinyan will "
+        "skip the CSTO summit in Minsk.",
+    ),
+    ("ru", B, "Премьер Армении принял решение о неучастии в саммите ОДКБ в Минске."),
+    (
+        "ru",
+        B,
+        "Делегацию Армении на саммите ОДКБ возглавит вице-премьер, Пашинян в Минск не поедет.",
+    ),
+    ("ru", B, "Делегация Армении демонстративно покинула заседание ОДКБ в Москве."),
+    ("en", B, "The Tajik president cancelled his trip to the SCO summit in Astana on Monday."),
+    ("en", B, "Armenia was not represented at the CIS heads of government meeting in Moscow."),
+    # arms: other verbs and objects
+    ("en", A, "Kazakhstan handed over twelve attack drones to Kyrgyzstan, the ministry said."),
+    ("en", A, "A cargo of rocket launchers from Serbia reached Armenia via Georgia on Friday."),
+    ("en", A, "Washington will send a $300 million package of military assistance to Ukraine."),
+    ("ru", A, "Турция снабдит армию Украины новыми ударными беспилотниками."),
+    ("ru", A, "Франция передаст Армении три радара, сообщило министерство."),
+    ("ru", A, "В Армению прибыла первая партия французских бронемашин."),
+    ("ru", A, "Азербайджан закупил у Израиля ударные беспилотники."),
+    ("en", B, "Chinese President Xi Jinping is not expected to attend the G20 summit in Rio."),
+    (
+        "en",
+        B,
+        "In a snub to the host, the Indian prime minister sent his foreign minister to the SCO "
+        "summit in Islamabad.",
+    ),
+    ("en", B, "The Moroccan king was absent from the Arab League summit, sending his envoy."),
+    ("ru", R, "Гватемала закрыла посольство в Каракасе."),
+    ("en", B, "No Armenian official will attend the CSTO meeting in Minsk, the ministry said."),
+    ("en", B, "Saudi Arabia will be represented at the summit by its ambassador, diplomats said."),
+    ("en", B, "Armenia's premier left the summit early in protest, his office said."),
+    ("en", B, "The Kazakh president opted out of the St Petersburg forum this year."),
+    (
+        "en",
+        B,
+        "The US delegation walked out as the president began his speech at the UN General Assembly.",
+    ),
+    ("ru", B, "Никто из армянских официальных лиц не примет участия в заседании ОДКБ."),
+    ("ru", B, "Страны залива будут представлены на саммите на уровне министров, сообщил Египет."),
+    ("en", R, "The Kremlin declared five Moldovan diplomats personae non gratae."),
+    ("en", R, "Latvia told the Russian ambassador to leave the country by September."),
+    ("en", R, "Israel has recalled its envoy to Norway for urgent consultations."),
+    ("ru", R, "Чад потребовал от посла Германии покинуть страну в течение 48 часов."),
+    ("en", D, "India abstained from signing the joint communique on Ukraine at the Swiss summit."),
+    ("en", D, "The joint declaration was not adopted because Russia objected."),
+    ("en", D, "Brazil withheld its signature from the final declaration."),
+    ("ru", D, "Индия воздержалась от подписания совместного коммюнике по Украине."),
+    ("ru", D, "Венгрия помешала ЕС принять совместное заявление по Китаю."),
+    ("ru", D, "Совместная декларация не была принята из-за возражений России."),
+    ("ru", D, "Бразилия не поставила подпись под итоговой декларацией."),
+    ("ru", D, "Венгрия стала единственной страной, не подписавшей декларацию."),
+    (
+        "ru",
+        W,
+        "Госдума одобрила закон об отзыве ратификации договора о всеобъемлющем запрещении ядерных испытаний.",
+    ),
+    # rupture: staff, accreditation, advisers, orders to leave
+    ("en", R, "Lithuania revoked the accreditation of the Belarusian ambassador on Monday."),
+    ("en", R, "Poland will cut the staff of the Belarusian embassy in Warsaw to ten diplomats."),
+    (
+        "en",
+        R,
+        "India declared the defence, naval and air advisers at the Pakistani High Commission "
+        "persona non grata.",
+    ),
+    ("ru", R, "МИД России предписал чешским дипломатам покинуть страну до пятницы."),
+    ("ru", R, "Армения лишила аккредитации посла Белоруссии."),
+    # declaration: documents not called declarations, object-first word order, rifts
+    ("en", D, "Belarus refused to sign the final document of the summit on Sunday."),
+    ("ru", D, "Итоговое заявление саммита ЕС заблокировала Венгрия."),
+    (
+        "en",
+        D,
+        "The ministers failed to agree on a final communique, exposing the rift between "
+        "China and the United States.",
+    ),
+]
+
+SILENT = [
+    # denials, hedges, attribution to others, rumours, questions
+    ("en", "Will Armenia leave the CSTO?"),
+    ("en", "A spokesman said there was no clarity yet about Armenia's exit from the CSTO."),
+    (
+        "en",
+        "Kremlin aides said Moscow had not received any notice of Armenia's exit from the CSTO.",
+    ),
+    ("en", "An opposition bloc submitted a bill on Armenia's withdrawal from the EAEU on Monday."),
+    ("en", "Rumours that Belarus would quit the CSTO spread quickly on social media."),
+    ("en", "Local media reported that Belarus plans to quit the CSTO."),
+    ("ru", "СМИ сообщили о том, что Киргизия готовится выйти из ОДКБ."),
+    ("ru", "Киргизия намерена выйти из ОДКБ – СМИ"),
+    ("ru", "Политолог считает, что Киргизия действительно может выйти из ОДКБ."),
+    ("ru", "Кто-то упрекает меня в том, что Бишкек якобы хочет выйти из ОДКБ."),
+    ("ru", "Сроки выхода Киргизии из организации пока не определены."),
+    ("ru", "Россия расценивает этот законопроект как начало выхода Армении из ЕАЭС."),
+    ("ru", "Бывший президент предложил Армении подумать над выходом из ЕАЭС."),
+    ("ru", "Армения не отказывается от участия в саммите ОДКБ."),
+    # background dated by month or an old year in another clause
+    (
+        "en",
+        "Armenia froze its participation in the CSTO in February, and on Tuesday the premier "
+        "spoke about trade.",
+    ),
+    ("en", "In 2012, Uzbekistan suspended its membership in the CSTO; on Monday its leader spoke."),
+    ("ru", "Ранее Армения заявила о заморозке участия в ОДКБ."),
+    # arms: trafficking, advocacy, undecided supplies, warnings
+    ("en", "A broker accused of selling rifles to the rebels was sentenced for arms trafficking."),
+    ("en", "Washington has not yet decided to send long-range missiles to Ukraine, he said."),
+    ("ru", "Министр выступал за отправку военной помощи Украине."),
+    ("ru", "Мы не исключили, что предоставим такое оружие, но решения не приняли."),
+    ("ru", "Члены преступной группы, занимавшиеся поставкой оружия, задержаны."),
+    ("en", "Russian tanks have arrived in Belarus for joint exercises."),
+    ("ru", "В Белоруссию прибыли российские танки для совместных учений."),
+    ("ru", "За передачу оружия Киеву выступил бывший министр."),
+    ("en", "Pashinyan left the summit early to attend a funeral in Yerevan."),
+    ("en", "The joint declaration was adopted after Hungary dropped its objections."),
+    ("en", "Russia was represented at the trade talks by its ambassador."),
+    ("en", "Armenia opted out of the CSTO's joint exercises this year."),
+    ("ru", "Армения не будет участвовать в учениях ОДКБ в этом году."),
+    ("ru", "Делегаты покинули зал после окончания заседания."),
+    # ruptures that are not: a ministry's call on others, restorations
+    ("en", "Armenia and Belarus restored ties on Tuesday, years after Yerevan recalled its envoy."),
+    ("ru", "Грузия восстановила дипломатические отношения с Россией через десять лет."),
+    # declarations signed by all; a peace deal is not a summit document
+    ("en", "All members signed the Astana declaration on Friday."),
+    ("en", "Hungary refused to sign the peace deal with its neighbour."),
+]
+
+
+@pytest.mark.parametrize(("lang", "etype", "text"), FIRES, ids=lambda v: str(v)[:40])
+def test_rule_fires(lang: str, etype: EventType, text: str) -> None:
+    assert etype.value in types_of(text, lang=lang), text
+
+
+@pytest.mark.parametrize(("lang", "text"), SILENT, ids=lambda v: str(v)[:40])
+def test_rule_stays_silent(lang: str, text: str) -> None:
+    assert types_of(text, lang=lang) == set(), text
+
+
+def test_a_denial_elsewhere_in_the_article_drops_the_claim() -> None:
+    claim = "Belarus plans to quit the CSTO, a newspaper in Moscow wrote on Monday."
+    assert "withdrawal_statement" in types_of(claim)
+    assert types_of(claim + " Minsk denied that it was leaving the bloc.") == set()
+    # A denial of something else does not touch the step.
+    kept = claim + " Minsk dismissed criticism of its trade policy as baseless."
+    assert "withdrawal_statement" in types_of(kept)
+    ru = "Белоруссия выйдет из ОДКБ, пишет газета. В Минске опровергли сообщения о выходе из блока."
+    assert types_of(ru, lang="ru") == set()
+
+
+def test_month_background_needs_a_known_date() -> None:
+    text = "Armenia froze its participation in the CSTO in February, the minister recalled."
+    assert types_of(text, lang="en", published=dt.date(2024, 6, 1)) == set()
+    # In a February article the same month is news, not background.
+    assert "withdrawal_statement" in types_of(text, lang="en", published=dt.date(2024, 2, 20))
+
+
+def test_lists_keep_every_member() -> None:
+    d = one("India, Saudi Arabia and South Africa declined to sign the joint communique.", D)
+    assert d.actors == ("India", "Saudi Arabia", "South Africa")
+    d = one("Индия, Саудовская Аравия и ЮАР отказались подписать итоговое коммюнике.", D, lang="ru")
+    assert d.actors == ("India", "Saudi Arabia", "South Africa")
+
+
+def test_unknown_actor_is_reported_as_written() -> None:
+    d = one("Somaliland recalled its ambassador from Ethiopia on Monday.", R)
+    assert d.actors == ("Somaliland",) and d.target == "Ethiopia"
+    assert d.details["actor_from"] == "as written"
+    d = one("Republika Srpska will boycott the session of the presidency in Sarajevo.", B)
+    assert d.actors == ("Republika Srpska",)
+    # Words that open a clause without naming anyone are never taken as an actor.
+    assert types_of("Officials refused to sign the final communique on Friday.") == set()
+
+
+def test_unknown_organisation_is_reported_as_written() -> None:
+    d = one("Bolivia says it is leaving the Union of South American Nations.", W)
+    assert d.target == "Union of South American Nations"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "target"),
+    [
+        (
+            "Armenian Foreign Minister Ararat Mirzoyan will not attend the CSTO Council of "
+            "Foreign Ministers in Almaty on Tuesday.",
+            "en",
+            "CSTO Council of Foreign Ministers, Almaty",
+        ),
+        (
+            "The Armenian foreign minister stayed away from the CSTO ministers' meeting in Almaty.",
+            "en",
+            "CSTO ministers' meeting, Almaty",
+        ),
+        ("Pashinyan will skip the CSTO summit in Minsk next week.", "en", "CSTO summit, Minsk"),
+        ("Пашинян не поедет на саммит ОДКБ в Минске.", "ru", "CSTO summit, Minsk"),
+        (
+            "Алиев отказался от поездки на неформальный саммит СНГ в Санкт-Петербурге.",
+            "ru",
+            "CIS summit, St Petersburg",
+        ),
+        (
+            "Глава МИД Армении не примет участия в заседании Совета министров иностранных дел "
+            "ОДКБ в Минске.",
+            "ru",
+            "CSTO Council of Foreign Ministers, Minsk",
+        ),
+    ],
+)
+def test_meeting_target_names_kind_organisation_and_venue(
+    text: str, lang: str, target: str
+) -> None:
+    assert one(text, B, lang=lang).target == target
+
+
+def test_document_target_names_its_meeting() -> None:
+    d = one("Mexico declined to sign the Ukraine peace summit's communique on Sunday.", D)
+    assert d.target == "Ukraine peace summit communique"
+    d = one("Венгрия отказалась подписать коммюнике саммита G20 в Рио.", D, lang="ru")
+    assert d.target == "G20 summit communique"
+
+
+def test_a_speaker_who_is_the_recipient_is_not_the_supplier() -> None:
+    d = one("The first batch of F-16 jets has arrived in Ukraine, Zelensky said on Sunday.", A)
+    assert d.target == "Ukraine" and d.actors == ()
+
+
+def test_trace_names_rejection_families() -> None:
+    trace: list[str] = []
+    detect(
+        "Will Armenia leave the CSTO? Armenia's exit from the CSTO is not on the agenda.",
+        lang="en",
+        published=dt.date(2024, 6, 1),
+        trace=trace,
+    )
+    text = "\n".join(trace)
+    assert "candidate sentence: Will Armenia leave the CSTO?" in text
+    assert "REJECTED (veto question)" in text
+    assert "REJECTED (veto off_agenda)" in text
