@@ -34,3 +34,13 @@ def shared_dir() -> Path:
     if not SHARED.exists():
         pytest.skip("../shared not present")
     return SHARED
+
+
+# The five types by initial, for compact expectation tables.
+B, W, A, R, D = (
+    EventType.SUMMIT_BOYCOTT,
+    EventType.WITHDRAWAL_STATEMENT,
+    EventType.ARMS_TRANSFER,
+    EventType.DIPLOMATIC_RUPTURE,
+    EventType.DECLARATION_REFUSAL,
+)

@@ -18,18 +18,10 @@ from pathlib import Path
 import pytest
 
 from newswatch.evaluate import evaluate, part_of, read_jsonl, render_scores, select_part
-from newswatch.models import EventType
-from tests.detectors.conftest import SHARED
+from tests.detectors.conftest import SHARED, A, B, D, R, W
 
 REAL_DEV = SHARED / "corpus" / "real-dev"
 
-B, W, A, R, D = (
-    EventType.SUMMIT_BOYCOTT,
-    EventType.WITHDRAWAL_STATEMENT,
-    EventType.ARMS_TRANSFER,
-    EventType.DIPLOMATIC_RUPTURE,
-    EventType.DECLARATION_REFUSAL,
-)
 
 # (precision, recall) floors per type, micro floors, and the most hard negatives that may fire.
 GATES = {

@@ -10,15 +10,7 @@ import pytest
 
 from detectors import detect
 from newswatch.models import EventType
-from tests.detectors.conftest import one, types_of
-
-B, W, A, R, D = (
-    EventType.SUMMIT_BOYCOTT,
-    EventType.WITHDRAWAL_STATEMENT,
-    EventType.ARMS_TRANSFER,
-    EventType.DIPLOMATIC_RUPTURE,
-    EventType.DECLARATION_REFUSAL,
-)
+from tests.detectors.conftest import A, B, D, R, W, one, types_of
 
 FIRES = [
     # withdrawal: nominal and completed forms, recalled representatives, suspended treaties

@@ -7,14 +7,7 @@ import pytest
 
 from detectors import detect
 from newswatch.models import EventType, Modality
-
-B, W, A, R, D = (
-    EventType.SUMMIT_BOYCOTT,
-    EventType.WITHDRAWAL_STATEMENT,
-    EventType.ARMS_TRANSFER,
-    EventType.DIPLOMATIC_RUPTURE,
-    EventType.DECLARATION_REFUSAL,
-)
+from tests.detectors.conftest import A, B, D, R, W
 
 EXPECTED = {
     "000": set(),
