@@ -21,7 +21,6 @@ from prefect.concurrency.asyncio import concurrency
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 
-from newswatch.alerts import DryRunSink, Sink, SlackSink
 from newswatch.config import AlertsConfig, Source, SourcesConfig, load_config
 from newswatch.delivery import DeliveryReport, deliver_pending
 from newswatch.developments import AnalysedArticle, GroupingReport, record_articles
@@ -34,6 +33,7 @@ from newswatch.report import build_summary
 from newswatch.report import render as render_report
 from newswatch.runlock import PollBusy, poll_lock
 from newswatch.settings import Settings
+from newswatch.sinks import DryRunSink, Sink, SlackSink
 from newswatch.store import FeedState, Store
 
 DEFAULT_CHANNEL = "#newswatch"

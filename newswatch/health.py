@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from newswatch.alerts import escape, render_notice
+from newswatch import outbox
 from newswatch.pipeline import SourceOutcome
-from newswatch.store import AlertRow, FeedState, Store, utcnow
+from newswatch.render import escape, render_notice
+from newswatch.store import FeedState, Store, utcnow
 
 
 def enqueue_health_notices(
@@ -42,16 +43,6 @@ def enqueue_health_notices(
                 state.failure_notice_sent = False
             else:
                 continue
-            s.execute(
-                store.insert_ignore(AlertRow.__table__).values(
-                    dedupe_key=key,
-                    kind="notice",
-                    channel=channel,
-                    payload=render_notice(text),
-                    status="pending",
-                    attempts=0,
-                    created_at=utcnow(),
-                )
-            )
+            outbox.enqueue_once(s, key, "notice", channel, render_notice(text))
             announced.append(text)
     return announced

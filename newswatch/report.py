@@ -15,7 +15,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from newswatch.alerts import (
+from newswatch.delivery import DeliveryReport
+from newswatch.developments import AnalysedArticle, GroupingReport
+from newswatch.feedback import report_lines
+from newswatch.models import EventType, Modality
+from newswatch.pipeline import SourceOutcome
+from newswatch.render import (
     MODALITY_WORDS,
     TYPE_TITLES,
     development_label,
@@ -23,11 +28,6 @@ from newswatch.alerts import (
     plural,
     safe_url,
 )
-from newswatch.delivery import DeliveryReport
-from newswatch.developments import AnalysedArticle, GroupingReport
-from newswatch.feedback import report_lines
-from newswatch.models import EventType, Modality
-from newswatch.pipeline import SourceOutcome
 from newswatch.store import AlertRow, ArticleRow, DetectionRow, DevelopmentRow, Store, utcnow
 
 CELL_MAX = 160  # a table cell this long still reads at 1,440 px; the rest goes below the table

@@ -5,7 +5,7 @@ database itself, never from in-process locks:
 - an item is claimed by `INSERT … ON CONFLICT DO NOTHING` on its unique key, so exactly one run
   processes it (a claim left by a crashed run is taken over after `STALE_CLAIM`);
 - an alert is written before any Slack call and leased by a conditional UPDATE before sending,
-  so exactly one sender owns it at a time; it is marked sent only on Slack's ok;
+  so exactly one sender owns it at a time (the outbox's writes and leases: newswatch.outbox);
 - grouping (read developments, then write) is serialised: `BEGIN IMMEDIATE` on SQLite, a
   transaction-scoped advisory lock (`lock_grouping`) on PostgreSQL.
 On PostgreSQL every transaction runs at READ COMMITTED on purpose: each statement after a lock
@@ -16,7 +16,7 @@ an advisory lock on PostgreSQL so several workers starting at once migrate exact
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,11 +34,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
-    and_,
     create_engine,
     event,
-    exists,
-    or_,
     select,
     text,
     update,
@@ -49,13 +46,11 @@ from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
     Session,
-    aliased,
     mapped_column,
     sessionmaker,
 )
 
 STALE_CLAIM = timedelta(minutes=30)  # a claim older than this belongs to a run that died
-ALERT_LEASE = timedelta(minutes=2)  # a sender holds an alert at most this long per attempt
 # pg_advisory_xact_lock keys (bigint, per database). GROUPING_LOCK is the value
 # developments.py has used since the first release: keep it, or old and new workers would
 # group without excluding each other during a rolling upgrade.
@@ -327,58 +322,6 @@ class Store:
         )
         with self.session() as s:
             s.execute(statement)
-
-    # --- alerts --------------------------------------------------------------------------
-
-    def lease_next_alert(
-        self,
-        *,
-        exclude_ids: Iterable[int] = (),
-        exclude_developments: Iterable[int] = (),
-        exclude_channels: Iterable[str] = (),
-        lease: timedelta = ALERT_LEASE,
-    ) -> AlertRow | None:
-        """Lease the oldest due alert (pending, or its sender's lease ran out) and return it,
-        or None when nothing is due.
-
-        Only the oldest unsent alert of a development is ever due, so several senders keep a
-        development's order (its top-level message, then replies and chat.updates in the order
-        they were written) — a sender never posts a reply, or an older source count, past
-        another sender. On PostgreSQL the candidate row is locked `FOR UPDATE SKIP LOCKED`:
-        concurrent senders pass over each other's candidates instead of queueing behind them;
-        the conditional UPDATE keeps the lease exclusive on SQLite too.
-        """
-        now = utcnow()
-        earlier = aliased(AlertRow)
-        due = or_(
-            AlertRow.status == "pending",
-            and_(AlertRow.status == "sending", AlertRow.lease_until < now),
-        )
-        blocked_by_earlier = exists().where(
-            earlier.development_id == AlertRow.development_id,
-            earlier.id < AlertRow.id,
-            earlier.status.not_in(("sent", "skipped")),  # skipped: an update given up on
-        )
-        query = select(AlertRow.id).where(due, ~blocked_by_earlier)
-        if ids := list(exclude_ids):
-            query = query.where(AlertRow.id.not_in(ids))
-        if developments := list(exclude_developments):
-            query = query.where(
-                or_(AlertRow.development_id.is_(None), AlertRow.development_id.not_in(developments))
-            )
-        if channels := list(exclude_channels):
-            query = query.where(AlertRow.channel.not_in(channels))
-        query = query.order_by(AlertRow.id).limit(1).with_for_update(skip_locked=True, of=AlertRow)
-        with self.session() as s:
-            alert_id = s.execute(query).scalar()
-            if alert_id is None:
-                return None
-            leased = s.execute(
-                update(AlertRow)
-                .where(AlertRow.id == alert_id, due)
-                .values(status="sending", lease_until=now + lease)
-            ).rowcount
-            return s.get(AlertRow, alert_id) if leased == 1 else None
 
     # --- locks ---------------------------------------------------------------------------
 

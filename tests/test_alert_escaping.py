@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from newswatch.alerts import (
+from newswatch.models import EventType, Modality
+from newswatch.render import (
     HEADER_MAX,
     SECTION_MAX,
     Headline,
@@ -19,7 +20,6 @@ from newswatch.alerts import (
     render_reply,
     safe_url,
 )
-from newswatch.models import EventType, Modality
 
 HOSTILE = (
     "<!channel> <!here> <@U0123ABCD> <#C0123ABCD> <https://evil.example|Click me> &amp; *bold*"

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from newswatch.alerts import SlackSink
 from newswatch.config import parse_sources
 from newswatch.delivery import deliver_pending
 from newswatch.developments import record_articles
 from newswatch.models import EventType
+from newswatch.sinks import SlackSink
 from newswatch.store import AlertRow, Store, utcnow
 from tests.builders import analysed, claim, detection
 
