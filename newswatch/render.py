@@ -10,6 +10,7 @@ This module never sends anything (newswatch.sinks does) and never touches the st
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,7 +20,6 @@ from urllib.parse import quote
 from newswatch.feedback_blocks import feedback_blocks
 from newswatch.models import EventType, Modality
 
-METADATA_EVENT = "newswatch_alert"
 HEADER_MAX = 150  # Block Kit header text limit
 SECTION_MAX = 3000  # Block Kit section text limit
 EVIDENCE_MAX = 1200
@@ -48,12 +48,39 @@ MODALITY_WORDS = {
 }
 
 
-def escape(text: str | None) -> str:
+# Bidirectional embedding, override and isolate controls: they reorder what a reader sees
+# ("gpj.exe" shown as "exe.jpg"), so feed text loses them.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Plain "@channel", "@here", "@everyone" (also with zero-width characters slipped in): the
+# "@" becomes a full-width "＠", which Slack never reads as a broadcast.
+_BROADCAST = re.compile(r"@(?=[\u200b-\u200d\u2060\ufeff]*(?:channel|here|everyone)\b)", re.I)
+# mrkdwn has no escape for its formatting characters (Slack's formatting reference lists only
+# &, < and > as escapable): feed text gets look-alikes, so *bold*, _italic_, ~strike~,
+# `code` and ``` fences show as typed instead of formatting the message.
+_FORMATTING = str.maketrans({"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"})
+
+
+def strip_bidi(text: str | None) -> str:
+    """Text without bidi controls (for plain_text fields, which Slack never formats)."""
+    return _BIDI.sub("", text or "")
+
+
+def neutralise(text: str | None) -> str:
+    """Feed text that can neither ping, reorder nor format a message (not yet entity-escaped)."""
+    return _BROADCAST.sub("\uff20", strip_bidi(text)).translate(_FORMATTING)
+
+
+def escape_entities(text: str | None) -> str:
     """Escape the three characters Slack mrkdwn treats as control characters.
 
     `<!channel>`, `<@U123>` and `<http://x|label>` all need a literal `<`; escaped, they show
-    as text and ping nobody."""
+    as text and ping nobody. For newswatch's own strings (rule ids, URLs it built)."""
     return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape(text: str | None) -> str:
+    """Feed text made safe for mrkdwn: neutralised (see `neutralise`), then entity-escaped."""
+    return escape_entities(neutralise(text))
 
 
 def trim(text: str, limit: int) -> str:
@@ -66,8 +93,8 @@ def escape_trim(text: str | None, limit: int) -> str:
     text five times longer, so trimming first could still break Block Kit's limits)."""
     out: list[str] = []
     size = 0
-    for char in (text or "").strip():
-        piece = escape(char)
+    for char in neutralise(text).strip():
+        piece = escape_entities(char)
         if size + len(piece) > limit - 1:
             return "".join(out).rstrip() + "…"
         out.append(piece)
@@ -199,10 +226,17 @@ def stage_line(modality: Modality) -> str:
     return f"Stage: {steps}"
 
 
+def _mrkdwn(text: str) -> dict[str, Any]:
+    """A mrkdwn text object. `verbatim`: Slack does no automatic parsing of its own (no
+    auto-linked URLs or channel names, no mentions); only the <…> sequences newswatch wrote
+    itself are read."""
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
 def _context(*texts: str) -> dict[str, Any]:
     return {
         "type": "context",
-        "elements": [{"type": "mrkdwn", "text": trim(t, SECTION_MAX)} for t in texts if t],
+        "elements": [_mrkdwn(trim(t, SECTION_MAX)) for t in texts if t],
     }
 
 
@@ -220,7 +254,7 @@ def render_alert(
     who → whom); below it the article, the stage, the reason, the proof (a body sentence),
     then small print: source and time, how many sources, and why newswatch thinks so."""
     label = development_label(headline.type, headline.actors, headline.target)
-    header = trim(f"{TYPE_EMOJI[headline.type]} {label}", HEADER_MAX)
+    header = trim(strip_bidi(f"{TYPE_EMOJI[headline.type]} {label}"), HEADER_MAX)
     lines = [f"*{link(first.url, first.title or first.url or 'article')}*"]
     lines.append(stage_line(headline.modality))
     if headline.reason:
@@ -231,14 +265,11 @@ def render_alert(
         {"type": "header", "text": {"type": "plain_text", "text": header, "emoji": True}},
         {
             "type": "section",
-            "text": {"type": "mrkdwn", "text": trim("\n".join(lines), SECTION_MAX)},
+            "text": _mrkdwn(trim("\n".join(lines), SECTION_MAX)),
         },
         {
             "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": "> " + escape_trim(first.evidence, EVIDENCE_MAX).replace("\n", "\n> "),
-            },
+            "text": _mrkdwn("> " + escape_trim(first.evidence, EVIDENCE_MAX).replace("\n", "\n> ")),
         },
         _context(_provenance(first), _part_note(part)),
     ]
@@ -253,7 +284,9 @@ def render_alert(
             )
         )
     blocks.append(
-        _context(f"why: rule `{escape(headline.rule)}`, confidence {headline.confidence:.2f}")
+        _context(
+            f"why: rule `{escape_entities(headline.rule)}`, confidence {headline.confidence:.2f}"
+        )
     )
     if safe_url(first.url):
         blocks.append(
@@ -270,8 +303,18 @@ def render_alert(
             }
         )
     blocks += feedback_blocks()  # feedback hook (#12): buttons when interactivity is configured
-    fallback = f"{TYPE_EMOJI[headline.type]} {label} — {first.title} — {first.url or first.source}"
-    return {"text": escape_trim(fallback, FALLBACK_MAX), "blocks": blocks}
+    fallback = _fallback(
+        f"{TYPE_EMOJI[headline.type]} {label} — {first.title}", first.url, first.source
+    )
+    return {"text": fallback, "blocks": blocks}
+
+
+def _fallback(head: str, url: str | None, otherwise: str = "") -> str:
+    """The plain-text fallback (notifications, old clients): feed text neutralised, the link
+    kept as a working URL (look-alike characters would break it)."""
+    href = safe_url(url)
+    tail = escape_entities(href) if href else escape(otherwise)
+    return (escape_trim(head, FALLBACK_MAX - len(tail) - 3) + " — " + tail).strip()
 
 
 def _part_note(part: Part | None) -> str:
@@ -285,13 +328,13 @@ def render_reply(report: Report) -> dict[str, Any]:
     """A further report of a known development: one thread reply (outlet, headline, link)."""
     line = f":newspaper: *{escape(report.source)}*: {link(report.url, report.title or 'article')}"
     quote_ = "> " + escape_trim(report.evidence, 500).replace("\n", "\n> ")
-    text = f"Also reported by {report.source}: {report.title} — {report.url or ''}"
+    text = _fallback(f"Also reported by {report.source}: {report.title}", report.url)
     return {
-        "text": escape_trim(text, FALLBACK_MAX),
+        "text": text,
         "blocks": [
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": trim(f"{line}\n{quote_}", SECTION_MAX)},
+                "text": _mrkdwn(trim(f"{line}\n{quote_}", SECTION_MAX)),
             },
             _context(_provenance(report)),
         ],
@@ -302,9 +345,7 @@ def render_notice(text: str) -> dict[str, Any]:
     """Operational notices (a source failing / recovering, a digest): plain mrkdwn."""
     return {
         "text": trim(text, FALLBACK_MAX),
-        "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": trim(text, SECTION_MAX)}}
-        ],
+        "blocks": [{"type": "section", "text": _mrkdwn(trim(text, SECTION_MAX))}],
     }
 
 
