@@ -233,6 +233,7 @@ async def _poll(
                 result = await fetcher.get(
                     item.url,
                     headers=source.headers,
+                    headers_origin=source.url,  # credentials go to the feed's own origin only
                     guard=guard,
                     accept="text/html,application/xhtml+xml",
                     expect_types=PAGE_TYPES,
