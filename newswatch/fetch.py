@@ -33,6 +33,7 @@ import httpcore
 import httpx
 
 from newswatch import USER_AGENT
+from newswatch.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ class FetchError(Exception):
         self.reason = reason
         self.detail = detail
         self.retry_after = retry_after
-        super().__init__(f"{reason}: {detail} ({url})")
+        super().__init__(redact(f"{reason}: {detail} ({url})"))
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

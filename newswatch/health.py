@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from newswatch import outbox
 from newswatch.pipeline import SourceOutcome
+from newswatch.redact import redact
 from newswatch.render import escape, render_notice
 from newswatch.store import FeedState, Store, utcnow
 
@@ -33,7 +34,7 @@ def enqueue_health_notices(
                 )
                 text = (
                     f":warning: Source *{escape(state.source)}* has failed {state.consecutive_failures} "
-                    f"polls in a row (since {since}). Last error: {escape(state.last_error or '?')}"
+                    f"polls in a row (since {since}). Last error: {escape(redact(state.last_error) or '?')}"
                 )
                 key = f"health:{state.source}:down:{since}"
                 state.failure_notice_sent = True

@@ -12,6 +12,7 @@ recognised redacted.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import overload
 
@@ -69,6 +70,20 @@ def _userinfo(match: re.Match[str]) -> str:
     if sep:
         return f"{match['scheme']}{user}:{MASK}@"
     return f"{match['scheme']}{MASK}@"  # a bare token in the user part (https://TOKEN@host)
+
+
+class RedactingLogRecord(logging.LogRecord):
+    """A log record whose message never shows a URL secret, whoever logged it (newswatch,
+    httpx's request lines, Prefect's run logger, which also stores lines in its database)."""
+
+    def getMessage(self) -> str:
+        return redact(super().getMessage())
+
+
+def install_log_redaction() -> None:
+    """Make every log record in this process a RedactingLogRecord (idempotent)."""
+    if logging.getLogRecordFactory() is logging.LogRecord:
+        logging.setLogRecordFactory(RedactingLogRecord)
 
 
 @overload

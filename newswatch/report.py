@@ -20,6 +20,7 @@ from newswatch.developments import AnalysedArticle, GroupingReport
 from newswatch.feedback import report_lines
 from newswatch.models import EventType, Modality
 from newswatch.pipeline import SourceOutcome
+from newswatch.redact import redact
 from newswatch.render import (
     MODALITY_WORDS,
     TYPE_TITLES,
@@ -58,12 +59,12 @@ def build_summary(
         "sources": [
             {
                 "name": o.source,
-                "url": o.url,
+                "url": redact(o.url),
                 "status": o.status,
                 "items": o.items,
                 "new": o.new,
-                "error": o.error,
-                "warnings": o.warnings,
+                "error": redact(o.error),
+                "warnings": [redact(w) for w in o.warnings],
                 "consecutive_failures": o.consecutive_failures,
                 "last_success_at": o.last_success_at.isoformat() if o.last_success_at else None,
                 "next_poll_at": o.next_poll_at.isoformat() if o.next_poll_at else None,

@@ -50,6 +50,8 @@ from sqlalchemy.orm import (
     sessionmaker,
 )
 
+from newswatch.redact import redact
+
 STALE_CLAIM = timedelta(minutes=30)  # a claim older than this belongs to a run that died
 # pg_advisory_xact_lock keys (bigint, per database). GROUPING_LOCK is the value
 # developments.py has used since the first release: keep it, or old and new workers would
@@ -311,6 +313,8 @@ class Store:
             if value is None and column.default is not None:
                 value = column.default.arg
             values[column.key] = value
+        # A credential in the feed URL (or an error quoting it) never reaches the store.
+        values["url"], values["last_error"] = redact(values["url"]), redact(values["last_error"])
         statement = self._insert(FeedState.__table__).values(values)
         statement = statement.on_conflict_do_update(
             index_elements=[FeedState.source],
