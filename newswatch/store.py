@@ -16,6 +16,7 @@ an advisory lock on PostgreSQL so several workers starting at once migrate exact
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -42,6 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -216,7 +218,8 @@ class Store:
         self.engine: Engine = _make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if create:
-            migrate(self.engine)
+            with named_store_errors(url):
+                migrate(self.engine)
 
     @property
     def dialect(self) -> str:
@@ -401,3 +404,65 @@ def _make_engine(url: str) -> Engine:
     if url.startswith("postgresql+psycopg"):
         options["connect_args"] = {"connect_timeout": 10, "options": "-c timezone=UTC"}
     return create_engine(url, **options)
+
+
+# --- a store that cannot be used at all -----------------------------------------------------
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be written or reached at all (read-only, full, gone, unreachable). Its
+    message is the one line an operator needs: which store, and why."""
+
+
+_STORE_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EIO})
+# (words in the driver's message, what it means for the operator)
+_STORE_FAULTS = (
+    (("readonly database", "read-only file system"), "is read-only"),
+    (("database or disk is full", "no space left", "could not extend file"), "is full"),
+    (("disk i/o error", "input/output error"), "cannot be written (I/O error: is the disk full?)"),
+    (("unable to open database file",), "cannot be opened"),
+    (("permission denied",), "is not writable (permission denied)"),
+    (
+        ("connection refused", "could not connect", "server closed the connection", "timeout"),
+        "cannot be reached",
+    ),
+)
+
+
+def store_problem(error: BaseException, url: str) -> StoreUnavailable | None:
+    """The one-line StoreUnavailable for `error` if it says the store itself is unusable;
+    None for anything else (a bug, a constraint, a lock timeout), which keeps its traceback."""
+    if isinstance(error, StoreUnavailable):
+        return error
+    if isinstance(error, SQLAlchemyError):
+        cause: BaseException = getattr(error, "orig", None) or error
+    elif isinstance(error, OSError) and not error.filename and error.errno in _STORE_ERRNOS:
+        cause = error  # e.g. the poll lock beside the store could not be written
+    else:
+        return None
+    text = str(cause).lower()
+    for needles, meaning in _STORE_FAULTS:
+        if any(n in text for n in needles):
+            detail = str(cause).strip().splitlines()[0] if str(cause).strip() else meaning
+            return StoreUnavailable(f"the store {describe_store(url)} {meaning} ({detail})")
+    return None
+
+
+def describe_store(url: str) -> str:
+    """A SQLite store by its file, any other by its URL without credentials."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        return str(Path(path).resolve()) if path and path != ":memory:" else url
+    return redact(url)
+
+
+@contextmanager
+def named_store_errors(url: str) -> Iterator[None]:
+    """Turn an error that means "this store is unusable" into StoreUnavailable (one line)."""
+    try:
+        yield
+    except Exception as error:
+        problem = store_problem(error, url)
+        if problem is None or problem is error:
+            raise
+        raise problem from None
