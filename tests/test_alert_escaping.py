@@ -1,4 +1,4 @@
-"""No feed text can ping a channel, forge a link or break Block Kit's limits (alerts.py)."""
+"""No feed text can ping a channel, forge a link or break Block Kit's limits (render.py)."""
 
 from __future__ import annotations
 
