@@ -304,17 +304,18 @@ def render_alert(
         )
     blocks += feedback_blocks()  # feedback hook (#12): buttons when interactivity is configured
     fallback = _fallback(
-        f"{TYPE_EMOJI[headline.type]} {label} — {first.title}", first.url, first.source
+        f"{label} — {first.title}", first.url, first.source, own=f"{TYPE_EMOJI[headline.type]} "
     )
     return {"text": fallback, "blocks": blocks}
 
 
-def _fallback(head: str, url: str | None, otherwise: str = "") -> str:
-    """The plain-text fallback (notifications, old clients): feed text neutralised, the link
-    kept as a working URL (look-alike characters would break it)."""
+def _fallback(head: str, url: str | None, otherwise: str = "", *, own: str = "") -> str:
+    """The plain-text fallback (notifications, old clients): feed text (`head`) neutralised,
+    newswatch's own prefix (an emoji code) and the link kept working."""
     href = safe_url(url)
     tail = escape_entities(href) if href else escape(otherwise)
-    return (escape_trim(head, FALLBACK_MAX - len(tail) - 3) + " — " + tail).strip()
+    room = FALLBACK_MAX - len(own) - len(tail) - 3
+    return (own + escape_trim(head, room) + " — " + tail).strip()
 
 
 def _part_note(part: Part | None) -> str:
