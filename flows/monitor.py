@@ -9,6 +9,7 @@ the developments found and what was delivered.
 from __future__ import annotations
 
 import asyncio
+import logging
 from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +22,6 @@ from prefect.concurrency.asyncio import concurrency
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 
-from newswatch.alerts import DryRunSink, Sink, SlackSink
 from newswatch.config import AlertsConfig, Source, SourcesConfig, load_config
 from newswatch.delivery import DeliveryReport, deliver_pending
 from newswatch.developments import AnalysedArticle, GroupingReport, record_articles
@@ -34,7 +34,8 @@ from newswatch.report import build_summary
 from newswatch.report import render as render_report
 from newswatch.runlock import PollBusy, poll_lock
 from newswatch.settings import Settings
-from newswatch.store import FeedState, Store
+from newswatch.sinks import DryRunSink, Sink, SlackSink
+from newswatch.store import FeedState, Store, StoreUnavailable, named_store_errors
 
 DEFAULT_CHANNEL = "#newswatch"
 
@@ -91,16 +92,49 @@ async def extract_and_detect(
     return await asyncio.to_thread(analyse_pages, jobs, watchlist)
 
 
+def _unless_store_unavailable(task: Any, task_run: Any, state: State) -> bool:
+    """Retry a failed task, except when the store itself is unusable (full, read-only, gone):
+    a retry cannot help, and the run should end with that one line at once."""
+    return not isinstance(getattr(state, "data", None), StoreUnavailable)
+
+
+class _StoreFaultsInOneLine(logging.Filter):
+    """An unusable store is a user-causable fault: Prefect's run loggers say it in one line,
+    without the traceback they attach to every other exception."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], StoreUnavailable):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+for _name in ("prefect.task_runs", "prefect.flow_runs"):
+    logging.getLogger(_name).addFilter(_StoreFaultsInOneLine())
+
+
 # Grouping and delivery are idempotent (finished items are skipped, alerts are leased), so a
 # retry after a transient failure such as a locked database is always safe.
-@task(name="group-developments", cache_policy=NONE, retries=2, retry_delay_seconds=5)
+@task(
+    name="group-developments",
+    cache_policy=NONE,
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=_unless_store_unavailable,
+)
 async def group_developments(
     store: Store, analysed: list[AnalysedArticle], config: SourcesConfig, channel: str
 ) -> GroupingReport:
-    return await asyncio.to_thread(record_articles, store, analysed, config, channel)
+    with named_store_errors(store.url):
+        return await asyncio.to_thread(record_articles, store, analysed, config, channel)
 
 
-@task(name="queue-notices", cache_policy=NONE, retries=2, retry_delay_seconds=5)
+@task(
+    name="queue-notices",
+    cache_policy=NONE,
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=_unless_store_unavailable,
+)
 async def queue_notices(
     store: Store, outcomes: list[SourceOutcome], alerts: AlertsConfig, channel: str
 ) -> list[str]:
@@ -114,12 +148,20 @@ async def queue_notices(
             enqueue_digest(store, alerts.digest, channel)
         return notices
 
-    return await asyncio.to_thread(enqueue)
+    with named_store_errors(store.url):
+        return await asyncio.to_thread(enqueue)
 
 
-@task(name="deliver-alerts", cache_policy=NONE, retries=2, retry_delay_seconds=5)
+@task(
+    name="deliver-alerts",
+    cache_policy=NONE,
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=_unless_store_unavailable,
+)
 async def deliver_alerts(store: Store, sink: Sink) -> DeliveryReport:
-    return await asyncio.to_thread(deliver_pending, store, sink)
+    with named_store_errors(store.url):
+        return await asyncio.to_thread(deliver_pending, store, sink)
 
 
 def make_sink(settings: Settings) -> Sink:
@@ -174,11 +216,17 @@ async def poll(
     settings = Settings()
     who = f"flow run {flow_run.get_name() or _run_name()}"
     try:
-        with poll_lock(settings.resolved_database_url, who):
+        with (
+            named_store_errors(settings.resolved_database_url),
+            poll_lock(settings.resolved_database_url, who),
+        ):
             summary = await _poll(settings, sources, tags, shard, shards)
     except PollBusy as busy:
         logger.warning("%s; this run does nothing", busy)
         return Completed(name="Skipped", message=str(busy), data={"skipped": str(busy)})
+    except StoreUnavailable as fault:
+        logger.error("%s", fault)  # one line: which store, and why; no traceback
+        return Failed(message=str(fault))
     state = run_state(summary)
     (logger.error if state.is_failed() else logger.info)("%s", state.message)
     return state

@@ -39,6 +39,7 @@ from newswatch.prefect_env import configure_prefect_env
 from newswatch.prefect_server import PrefectServerError, prefect_api
 from newswatch.runlock import EXIT_BUSY, PollBusy, poll_lock
 from newswatch.settings import Settings
+from newswatch.store import StoreUnavailable, named_store_errors
 
 EXIT_CONFIG = 2
 
@@ -68,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"newswatch: {busy}; not starting another (exit {EXIT_BUSY})", file=sys.stderr)
         return EXIT_BUSY
     except PrefectServerError as error:
+        print(f"newswatch: {error}", file=sys.stderr)
+        return 1
+    except StoreUnavailable as error:  # full, read-only, gone or unreachable: one line
         print(f"newswatch: {error}", file=sys.stderr)
         return 1
     except BrokenPipeError:
@@ -190,7 +194,11 @@ def _run(args: argparse.Namespace) -> int:
     database_url = settings.resolved_database_url
     if args.once:
         # The lock first: a second poll on this store says so at once, before any server starts.
-        with poll_lock(database_url, who), prefect_api(settings.data_dir, settings.prefect_port):
+        with (
+            named_store_errors(database_url),
+            poll_lock(database_url, who),
+            prefect_api(settings.data_dir, settings.prefect_port),
+        ):
             return _poll_once(sources, args.tags)
     with prefect_api(settings.data_dir, settings.prefect_port):
         while True:

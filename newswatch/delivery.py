@@ -1,13 +1,21 @@
-"""Outbox delivery: pending alert rows -> a Sink (Slack or dry run), each exactly once.
+"""Delivery: the sending policy that takes outbox rows to a Sink (Slack or dry run), each exactly once.
 
-Exactly once, through any crash, rests on three things:
-1. an alert is leased by a conditional UPDATE (pending -> sending) before the Slack call, so two
-   senders never hold the same alert;
-2. it is marked sent only on Slack's ok;
-3. an alert that was attempted before (a crash after the call, a 5xx, a timeout: Slack may have
-   posted it) is first looked up in the channel by the outbox id carried in the message's
-   metadata, and only re-posted if Slack does not have it.
-Order holds per development: an alert waits until every earlier alert of its development is sent.
+Exactly once, through any crash, lost answer or slow Slack, rests on four things:
+1. an alert is leased (newswatch.outbox) before the Slack call, so two senders never hold the
+   same alert; the lease is renewed before every write and before every wait, and a sender that
+   finds its lease gone (it ran out and another sender took the alert) stops without posting;
+2. it is marked sent only on Slack's ok (or when Slack's history shows it);
+3. an alert that may have been posted before (a crash after the call, a 5xx, a dropped
+   connection) is first looked up in the channel by the outbox id carried in the message's
+   metadata, and only re-posted if Slack does not have it — the sinks never retry a write
+   themselves;
+4. a 429 is waited out here, not inside slack-sdk, so the wait is covered by the lease.
+Order holds per development: an alert waits until every earlier alert of its development is
+sent. A count update that a newer update of the same message from the same feed supersedes is
+skipped, so one feed's many reports cost at most one chat.update per message per run.
+
+Every outbox write goes through newswatch.outbox; this module only decides what to send, when
+to wait and when to give up.
 """
 
 from __future__ import annotations
@@ -16,17 +24,23 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-
-from newswatch.alerts import AUTH_ERRORS, CHANNEL_ERRORS, Posted, Sink, SinkError, may_have_posted
+from newswatch import outbox
 from newswatch.developments import ESCALATION_PLACEHOLDER
 from newswatch.feedback import redraw_with_note
-from newswatch.store import AlertRow, Store, utcnow
+from newswatch.redact import redact
+from newswatch.sinks import AUTH_ERRORS, CHANNEL_ERRORS, Posted, Sink, SinkError, may_have_posted
+from newswatch.store import AlertRow, Store
 
 log = logging.getLogger(__name__)
+
+MAX_WAIT = 120.0  # seconds: a longer Retry-After is not waited out; the alert waits for next run
+
+
+class LeaseLost(Exception):
+    """Another sender owns the alert now: this one must not touch Slack for it."""
 
 
 @dataclass
@@ -48,31 +62,49 @@ def deliver_pending(
     attempts_per_run: int = 3,
     backoff: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
+    max_wait: float = MAX_WAIT,
+    lease: timedelta = outbox.ALERT_LEASE,
 ) -> DeliveryReport:
     report = DeliveryReport()
     waiting_developments: set[int] = set()  # an alert failed: its later ones wait (order)
     unavailable: set[str] = set()  # channels that kept failing transiently: try next run
     tried: set[int] = set()
+    policy = _Policy(store, sink, attempts_per_run, backoff, sleep, max_wait, lease)
     while True:
-        alert = store.lease_next_alert(
+        alert = outbox.lease_next(
+            store,
             exclude_ids=tried,
             exclude_developments=waiting_developments,
             exclude_channels={*report.blocked_channels, *unavailable},
+            lease=lease,
         )
         if alert is None:
             break
         tried.add(alert.id)
-        error = _deliver_with_retries(store, sink, alert, attempts_per_run, backoff, sleep)
+        if alert.kind == "update" and outbox.newer_update_waiting(store, alert):
+            outbox.mark_skipped(store, alert, "superseded")  # the newer one redraws it all
+            continue
+        try:
+            error = policy.deliver(alert)
+        except LeaseLost:
+            log.warning(
+                "alert %s to %s: its lease passed to another sender; this run does not send it",
+                alert.id,
+                alert.channel,
+            )
+            if alert.development_id is not None:
+                waiting_developments.add(alert.development_id)
+            continue
         if error is None:
             report.sent.append(alert.id)
             continue
         if alert.kind == "update" and not error.transient and error.code not in CHANNEL_ERRORS:
             # A source count Slack cannot apply (message gone, edits not allowed) is cosmetic:
             # it must not hold back the development's later alerts. The next update redraws it.
-            _mark_skipped(store, alert.id, error.code)
+            outbox.mark_skipped(store, alert, error.code)
             log.warning("update %s to %s skipped: %s", alert.id, alert.channel, error.code)
             continue
-        _release(store, alert.id)
+        outbox.release(store, alert)
         if alert.development_id is not None:
             waiting_developments.add(alert.development_id)
         report.errors.append(f"alert {alert.id} ({alert.channel}): {error.code}")
@@ -87,104 +119,115 @@ def deliver_pending(
                 break  # the token is bad: no channel will work
         else:
             unavailable.add(alert.channel)
-    with store.session() as s:
-        report.pending = len(
-            s.scalars(select(AlertRow.id).where(AlertRow.status.in_(("pending", "sending")))).all()
-        )
+    report.pending = outbox.pending_count(store)
     return report
 
 
-def _deliver_with_retries(
-    store: Store,
-    sink: Sink,
-    alert: AlertRow,
-    attempts: int,
-    backoff: float,
-    sleep: Callable[[float], None],
-) -> SinkError | None:
-    """Send one leased alert; None when sent, else the last error (permanent ones at once)."""
-    for attempt in range(attempts):
-        try:
-            _send(store, sink, alert)
-            return None
-        except SinkError as error:
-            _record_error(store, alert, error.code)
-            if not error.transient or attempt + 1 == attempts:
-                return error  # Slack said no (or kept failing): retrying now will not help
-            log.warning(
-                "alert %s to %s failed (%s), attempt %d",
-                alert.id,
-                alert.channel,
-                error.code,
-                attempt + 1,
-            )
-            sleep(backoff * 2**attempt)
-    raise AssertionError("unreachable")
+@dataclass
+class _Policy:
+    store: Store
+    sink: Sink
+    attempts: int
+    backoff: float
+    sleep: Callable[[float], None]
+    max_wait: float
+    lease: timedelta
 
+    def deliver(self, alert: AlertRow) -> SinkError | None:
+        """Send one leased alert; None when sent, else the last error (permanent ones at once).
+        Raises LeaseLost when the lease passed to another sender."""
+        failures = 0
+        rate_limited = 0
+        while True:
+            try:
+                self._send(alert)
+                return None
+            except SinkError as error:
+                _record_error(self.store, alert, error.code)
+                if error.code == "ratelimited":
+                    # Slack did not process the call: waiting does not use up an attempt.
+                    rate_limited += 1
+                    delay = error.retry_after
+                    if delay is None:
+                        delay = self.backoff * 2 ** (rate_limited - 1)
+                    if rate_limited > self.attempts or delay > self.max_wait:
+                        return error
+                else:
+                    failures += 1
+                    if not error.transient or failures == self.attempts:
+                        return error  # Slack said no (or kept failing): retrying now won't help
+                    delay = self.backoff * 2 ** (failures - 1)
+                log.warning(
+                    "alert %s to %s failed (%s); trying again in %.0fs",
+                    alert.id,
+                    alert.channel,
+                    error.code,
+                    delay,
+                )
+                self._hold(alert, delay)
+                self.sleep(delay)
 
-def _mark_skipped(store: Store, alert_id: int, code: str) -> None:
-    with store.session() as s:
-        s.execute(
-            update(AlertRow)
-            .where(AlertRow.id == alert_id)
-            .values(status="skipped", lease_until=None, last_error=code)
-        )
+    def _hold(self, alert: AlertRow, seconds: float = 0.0) -> None:
+        """Renew the lease to cover `seconds` of waiting plus one more call, or give up."""
+        if not outbox.renew_lease(self.store, alert, timedelta(seconds=seconds) + self.lease):
+            raise LeaseLost(alert.id)
 
-
-def _release(store: Store, alert_id: int) -> None:
-    with store.session() as s:
-        s.execute(
-            update(AlertRow)
-            .where(AlertRow.id == alert_id, AlertRow.status == "sending")
-            .values(status="pending", lease_until=None)
-        )
+    def _send(self, alert: AlertRow) -> None:
+        store, sink = self.store, self.sink
+        if alert.kind == "update":
+            parent = _parent(store, alert.update_alert_id)
+            if not (parent and parent.slack_channel_id and parent.slack_ts):
+                raise SinkError("parent_message_has_no_ts")  # Slack gave no ts to edit
+            payload = _payload(store, sink, alert)
+            self._hold(alert)
+            sink.update(parent.slack_channel_id, parent.slack_ts, payload)
+            _mark_sent(store, alert, Posted(parent.slack_channel_id, parent.slack_ts))
+            return
+        thread = _parent(store, alert.thread_alert_id)
+        thread_ts = thread.slack_ts if thread else None
+        # A crash after the attempt (no error recorded) or an unanswered/5xx call may have posted.
+        if alert.attempted_at is not None and (
+            alert.last_error is None or may_have_posted(alert.last_error)
+        ):
+            posted = _already_posted(sink, alert, thread_ts)
+            if posted is not None:
+                log.info("alert %s was already posted (found by its metadata); not again", alert.id)
+                _mark_sent(store, alert, posted)
+                return
+        payload = _payload(store, sink, alert)
+        self._hold(alert)  # the lease is ours right now and lasts past this call
+        if alert.attempted_at is None:
+            outbox.mark_attempted(store, alert)  # the first attempt's time bounds the history
+        posted = sink.post(alert.channel, payload, alert_id=alert.id, thread_ts=thread_ts)
+        _mark_sent(store, alert, posted)
 
 
 def _record_error(store: Store, alert: AlertRow, code: str) -> None:
-    alert.last_error = code
-    with store.session() as s:
-        s.execute(
-            update(AlertRow)
-            .where(AlertRow.id == alert.id)
-            .values(last_error=code, attempts=AlertRow.attempts + 1)
-        )
+    # "May have posted" sticks until a history check or an ok clears it: a 429 after a lost
+    # answer must not make the next attempt skip the history check.
+    if may_have_posted(alert.last_error) and not may_have_posted(code):
+        code = f"{str(alert.last_error).split('; then ')[0]}; then {code}"
+    outbox.record_error(store, alert, code)
+
+
+def _mark_sent(store: Store, alert: AlertRow, posted: Posted) -> None:
+    outbox.mark_sent(store, alert, posted.channel_id, posted.ts)
+    # One line per alert for operators: which channel, what (type, who → whom) and the link.
+    log.info("alert %s (%s) sent to %s: %s", alert.id, alert.kind, alert.channel, _summary(alert))
+
+
+def _summary(alert: AlertRow) -> str:
+    text = " ".join(str(alert.payload.get("text") or "").split())
+    return redact(text if len(text) <= 300 else text[:299] + "…")
 
 
 def _parent(store: Store, alert_id: int | None) -> AlertRow | None:
     if alert_id is None:
         return None
-    with store.session() as s:
-        parent = s.get(AlertRow, alert_id)
+    parent = outbox.get(store, alert_id)
     # Leasing only the oldest unsent alert of a development guarantees its parent was sent.
     assert parent is not None and parent.status == "sent", f"alert {alert_id} not sent yet"
     return parent
-
-
-def _send(store: Store, sink: Sink, alert: AlertRow) -> None:
-    if alert.kind == "update":
-        parent = _parent(store, alert.update_alert_id)
-        if not (parent and parent.slack_channel_id and parent.slack_ts):
-            raise SinkError("parent_message_has_no_ts")  # Slack gave no ts to edit
-        sink.update(parent.slack_channel_id, parent.slack_ts, _payload(store, sink, alert))
-        _mark_sent(store, alert, Posted(parent.slack_channel_id, parent.slack_ts))
-        return
-    thread = _parent(store, alert.thread_alert_id)
-    thread_ts = thread.slack_ts if thread else None
-    # A crash after the attempt (no error recorded) or an unanswered/5xx call may have posted.
-    if alert.attempted_at is not None and (
-        alert.last_error is None or may_have_posted(alert.last_error)
-    ):
-        posted = _already_posted(sink, alert, thread_ts)
-        if posted is not None:
-            log.info("alert %s was already posted (found by its metadata); not again", alert.id)
-            _mark_sent(store, alert, posted)
-            return
-    if alert.attempted_at is None:
-        _mark_attempted(store, alert)  # the first attempt's time bounds the history search
-    posted = sink.post(
-        alert.channel, _payload(store, sink, alert), alert_id=alert.id, thread_ts=thread_ts
-    )
-    _mark_sent(store, alert, posted)
 
 
 def _already_posted(sink: Sink, alert: AlertRow, thread_ts: str | None) -> Posted | None:
@@ -215,8 +258,7 @@ def _payload(store: Store, sink: Sink, alert: AlertRow) -> dict[str, Any]:
     earlier_id = alert.payload.get("escalates_alert_id")
     if earlier_id is None:
         return payload
-    with store.session() as s:
-        earlier = s.get(AlertRow, earlier_id)
+    earlier = outbox.get(store, earlier_id)
     link = None
     if earlier is not None and earlier.slack_ts and earlier.slack_channel_id:
         link = sink.permalink(earlier.slack_channel_id, earlier.slack_ts)
@@ -236,27 +278,3 @@ def _replace_in(value: Any, old: str, new: str) -> Any:
     if isinstance(value, dict):
         return {k: _replace_in(v, old, new) for k, v in value.items()}
     return value
-
-
-def _mark_attempted(store: Store, alert: AlertRow) -> None:
-    now = utcnow()
-    alert.attempted_at = now
-    with store.session() as s:
-        s.execute(update(AlertRow).where(AlertRow.id == alert.id).values(attempted_at=now))
-
-
-def _mark_sent(store: Store, alert: AlertRow, posted: Posted) -> None:
-    now: datetime = utcnow()
-    with store.session() as s:
-        s.execute(
-            update(AlertRow)
-            .where(AlertRow.id == alert.id)
-            .values(
-                status="sent",
-                sent_at=now,
-                slack_channel_id=posted.channel_id,
-                slack_ts=posted.ts,
-                lease_until=None,
-                last_error=None,
-            )
-        )

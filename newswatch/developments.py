@@ -35,10 +35,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from detectors.entities import load_entities
-from newswatch.alerts import Headline, Part, Report, render_alert, render_reply
+from newswatch import outbox
 from newswatch.config import SourcesConfig
 from newswatch.feedback import mute_reason
 from newswatch.models import MODALITY_RANK, Article, Detection, EventType, Modality
+from newswatch.render import Headline, Part, Report, render_alert, render_reply
 from newswatch.store import (
     AlertRow,
     ArticleRow,
@@ -500,6 +501,10 @@ def _enqueue_parent_update(
     )
     if earlier_alert_id:
         payload["escalates_alert_id"] = earlier_alert_id
+    # Which feed's report asked for this redraw: delivery sends one count update per message
+    # per feed per run (a feed listing 100 copies of one story must not cost 100 chat.updates).
+    this_report = next((a for d, a in rows if d.id == det_row.id), None)
+    payload["counted_from"] = this_report.source if this_report else None
     _enqueue(
         session,
         f"det:{det_row.id}:update",
@@ -522,23 +527,18 @@ def _enqueue(
     thread_alert_id: int | None = None,
     update_alert_id: int | None = None,
 ) -> AlertRow:
-    alert = AlertRow(
-        dedupe_key=dedupe_key,
-        kind=kind,
+    # feedback hook (#12): held back by a mute -> on record as skipped, never sent
+    return outbox.enqueue(
+        session,
+        dedupe_key,
+        kind,
+        channel,
+        payload,
         development_id=development.id if development else None,
-        channel=channel,
-        payload=payload,
         thread_alert_id=thread_alert_id,
         update_alert_id=update_alert_id,
-        status="pending",
-        created_at=utcnow(),
+        skipped_reason=mute_reason(session, kind, development, thread_alert_id or update_alert_id),
     )
-    # feedback hook (#12): held back by a mute -> on record as skipped, never sent
-    if reason := mute_reason(session, kind, development, thread_alert_id or update_alert_id):
-        alert.status, alert.last_error = "skipped", reason
-    session.add(alert)
-    session.flush()
-    return alert
 
 
 def _headline(row: DetectionRow) -> Headline:

@@ -8,7 +8,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from newswatch.alerts import (
+from newswatch import outbox
+from newswatch.config import Digest
+from newswatch.models import EventType, Modality
+from newswatch.render import (
     MODALITY_WORDS,
     TYPE_EMOJI,
     development_label,
@@ -16,8 +19,6 @@ from newswatch.alerts import (
     plural,
     render_notice,
 )
-from newswatch.config import Digest
-from newswatch.models import EventType, Modality
 from newswatch.store import AlertRow, DevelopmentRow, Store, utcnow
 
 
@@ -38,7 +39,7 @@ def enqueue_digest(
     start, end = previous_period(now or utcnow(), digest.every)
     key = f"digest:{channel}:{start.isoformat()}"
     with store.session() as s:
-        if s.scalars(select(AlertRow.id).where(AlertRow.dedupe_key == key)).first() is not None:
+        if outbox.has(s, key):
             return False
         rows = s.execute(
             select(DevelopmentRow, AlertRow)
@@ -63,14 +64,5 @@ def enqueue_digest(
                 f"({MODALITY_WORDS[Modality(development.modality)]}) — "
                 f"{plural(development.report_count, 'report')}"
             )
-        s.add(
-            AlertRow(
-                dedupe_key=key,
-                kind="digest",
-                channel=channel,
-                payload=render_notice("\n".join(lines)),
-                status="pending",
-                created_at=utcnow(),
-            )
-        )
-    return True
+        # Two workers may get here at once: the second one's insert is ignored.
+        return outbox.enqueue_once(s, key, "digest", channel, render_notice("\n".join(lines)))

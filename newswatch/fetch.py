@@ -33,6 +33,7 @@ import httpcore
 import httpx
 
 from newswatch import USER_AGENT
+from newswatch.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ class FetchError(Exception):
         self.reason = reason
         self.detail = detail
         self.retry_after = retry_after
-        super().__init__(f"{reason}: {detail} ({url})")
+        super().__init__(redact(f"{reason}: {detail} ({url})"))
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -288,6 +289,30 @@ def _connect_reason(exc: BaseException) -> tuple[str, str]:
     return "connect_error", str(exc) or "connection failed"
 
 
+def origin_of(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port filled in."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
+
+
+@dataclass(frozen=True)
+class _Credentials:
+    """A source's headers and the one origin they may be sent to."""
+
+    headers: dict[str, str]
+    origin: tuple[str, str, int | None]
+
+    def for_url(self, url: str, base: dict[str, str]) -> dict[str, str]:
+        if self.headers and origin_of(url) == self.origin:
+            return {**self.headers, **base}
+        return base
+
+
 class Fetcher:
     """Use as `async with Fetcher(limits) as fetcher: await fetcher.get(url)`."""
 
@@ -341,15 +366,19 @@ class Fetcher:
         guard: AddressGuard | None = None,
         accept: str | None = None,
         expect_types: Collection[str] | None = None,
+        headers_origin: str | None = None,
     ) -> FetchResult:
         """GET with retries. Returns 2xx and 304 responses; raises FetchError for anything else.
 
+        `headers` are a source's own (often credentials): they are sent only to requests whose
+        origin (scheme, host, port) is `headers_origin` (default: `url`'s) — never to another
+        host, another port or another scheme, whether asked for directly or reached by redirect.
         `expect_types`: content types worth downloading (e.g. HTML for an article page); a
         response declaring another type is refused ("unwanted_type") before its body is read.
         """
-        request_headers = dict(headers or {})
-        if accept:
-            request_headers.setdefault("Accept", accept)
+        request_headers: dict[str, str] = {}
+        if accept and not any(k.lower() == "accept" for k in headers or {}):
+            request_headers["Accept"] = accept
         if etag:
             request_headers["If-None-Match"] = etag
         if last_modified:
@@ -358,7 +387,14 @@ class Fetcher:
         attempt = 0
         while True:
             try:
-                return await self._hops(url, request_headers, guard, budget, expect_types)
+                return await self._hops(
+                    url,
+                    request_headers,
+                    guard,
+                    budget,
+                    expect_types,
+                    _Credentials(dict(headers or {}), origin_of(headers_origin or url)),
+                )
             except FetchError as error:
                 if error.url != url:
                     # A fault after a redirect is reported against the URL the caller asked for.
@@ -397,6 +433,7 @@ class Fetcher:
         guard: AddressGuard | None,
         budget: _Budget,
         expect_types: Collection[str] | None,
+        credentials: _Credentials,
     ) -> FetchResult:
         current = url
         seen: set[str] = set()
@@ -422,7 +459,9 @@ class Fetcher:
                         if budget.remaining <= 0:
                             raise TimeoutError
                         async with asyncio.timeout(budget.remaining):
-                            result, location = await self._request(current, headers, expect_types)
+                            result, location = await self._request(
+                                current, credentials.for_url(current, headers), expect_types
+                            )
                     except TimeoutError:
                         raise FetchError(
                             current,

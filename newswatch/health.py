@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from newswatch.alerts import escape, render_notice
+from newswatch import outbox
 from newswatch.pipeline import SourceOutcome
-from newswatch.store import AlertRow, FeedState, Store, utcnow
+from newswatch.redact import redact
+from newswatch.render import escape, render_notice
+from newswatch.store import FeedState, Store, utcnow
 
 
 def enqueue_health_notices(
@@ -32,7 +34,7 @@ def enqueue_health_notices(
                 )
                 text = (
                     f":warning: Source *{escape(state.source)}* has failed {state.consecutive_failures} "
-                    f"polls in a row (since {since}). Last error: {escape(state.last_error or '?')}"
+                    f"polls in a row (since {since}). Last error: {escape(redact(state.last_error) or '?')}"
                 )
                 key = f"health:{state.source}:down:{since}"
                 state.failure_notice_sent = True
@@ -42,16 +44,6 @@ def enqueue_health_notices(
                 state.failure_notice_sent = False
             else:
                 continue
-            s.execute(
-                store.insert_ignore(AlertRow.__table__).values(
-                    dedupe_key=key,
-                    kind="notice",
-                    channel=channel,
-                    payload=render_notice(text),
-                    status="pending",
-                    attempts=0,
-                    created_at=utcnow(),
-                )
-            )
+            outbox.enqueue_once(s, key, "notice", channel, render_notice(text))
             announced.append(text)
     return announced

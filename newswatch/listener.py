@@ -31,9 +31,9 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
 from newswatch import feedback
-from newswatch.alerts import METADATA_EVENT, SinkError, SlackSink
 from newswatch.feedback_blocks import ACTION_PREFIX, ACTIONS, WRONG_TYPE, with_note
 from newswatch.settings import Settings
+from newswatch.sinks import METADATA_EVENT, SinkError, SlackSink
 from newswatch.store import Store
 
 log = logging.getLogger(__name__)

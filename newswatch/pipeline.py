@@ -28,6 +28,7 @@ from newswatch.feeds import FeedParseError, parse_feed
 from newswatch.fetch import Fetcher, FetchError
 from newswatch.models import FeedItem
 from newswatch.netguard import make_guard
+from newswatch.redact import redact
 from newswatch.store import FeedState, Store, utcnow
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ async def poll_source(
     state = state or FeedState(
         source=source.name, url=source.url, consecutive_failures=0, failure_notice_sent=False
     )
-    if state.url != source.url:  # the user pointed the source elsewhere: forget validators
+    if state.url not in (source.url, redact(source.url)):  # pointed elsewhere: forget validators
         state.url, state.etag, state.last_modified = source.url, None, None
     outcome = SourceOutcome(
         source=source.name,
@@ -233,6 +234,7 @@ async def _poll(
                 result = await fetcher.get(
                     item.url,
                     headers=source.headers,
+                    headers_origin=source.url,  # credentials go to the feed's own origin only
                     guard=guard,
                     accept="text/html,application/xhtml+xml",
                     expect_types=PAGE_TYPES,

@@ -15,7 +15,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from newswatch.alerts import (
+from newswatch.delivery import DeliveryReport
+from newswatch.developments import AnalysedArticle, GroupingReport
+from newswatch.feedback import report_lines
+from newswatch.models import EventType, Modality
+from newswatch.pipeline import SourceOutcome
+from newswatch.redact import redact
+from newswatch.render import (
     MODALITY_WORDS,
     TYPE_TITLES,
     development_label,
@@ -23,11 +29,6 @@ from newswatch.alerts import (
     plural,
     safe_url,
 )
-from newswatch.delivery import DeliveryReport
-from newswatch.developments import AnalysedArticle, GroupingReport
-from newswatch.feedback import report_lines
-from newswatch.models import EventType, Modality
-from newswatch.pipeline import SourceOutcome
 from newswatch.store import AlertRow, ArticleRow, DetectionRow, DevelopmentRow, Store, utcnow
 
 CELL_MAX = 160  # a table cell this long still reads at 1,440 px; the rest goes below the table
@@ -58,12 +59,12 @@ def build_summary(
         "sources": [
             {
                 "name": o.source,
-                "url": o.url,
+                "url": redact(o.url),
                 "status": o.status,
                 "items": o.items,
                 "new": o.new,
-                "error": o.error,
-                "warnings": o.warnings,
+                "error": redact(o.error),
+                "warnings": [redact(w) for w in o.warnings],
                 "consecutive_failures": o.consecutive_failures,
                 "last_success_at": o.last_success_at.isoformat() if o.last_success_at else None,
                 "next_poll_at": o.next_poll_at.isoformat() if o.next_poll_at else None,

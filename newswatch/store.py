@@ -5,7 +5,7 @@ database itself, never from in-process locks:
 - an item is claimed by `INSERT … ON CONFLICT DO NOTHING` on its unique key, so exactly one run
   processes it (a claim left by a crashed run is taken over after `STALE_CLAIM`);
 - an alert is written before any Slack call and leased by a conditional UPDATE before sending,
-  so exactly one sender owns it at a time; it is marked sent only on Slack's ok;
+  so exactly one sender owns it at a time (the outbox's writes and leases: newswatch.outbox);
 - grouping (read developments, then write) is serialised: `BEGIN IMMEDIATE` on SQLite, a
   transaction-scoped advisory lock (`lock_grouping`) on PostgreSQL.
 On PostgreSQL every transaction runs at READ COMMITTED on purpose: each statement after a lock
@@ -16,7 +16,8 @@ an advisory lock on PostgreSQL so several workers starting at once migrate exact
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import errno
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,28 +35,26 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
-    and_,
     create_engine,
     event,
-    exists,
-    or_,
     select,
     text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
     Session,
-    aliased,
     mapped_column,
     sessionmaker,
 )
 
+from newswatch.redact import redact
+
 STALE_CLAIM = timedelta(minutes=30)  # a claim older than this belongs to a run that died
-ALERT_LEASE = timedelta(minutes=2)  # a sender holds an alert at most this long per attempt
 # pg_advisory_xact_lock keys (bigint, per database). GROUPING_LOCK is the value
 # developments.py has used since the first release: keep it, or old and new workers would
 # group without excluding each other during a rolling upgrade.
@@ -219,7 +218,8 @@ class Store:
         self.engine: Engine = _make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if create:
-            migrate(self.engine)
+            with named_store_errors(url):
+                migrate(self.engine)
 
     @property
     def dialect(self) -> str:
@@ -316,6 +316,8 @@ class Store:
             if value is None and column.default is not None:
                 value = column.default.arg
             values[column.key] = value
+        # A credential in the feed URL (or an error quoting it) never reaches the store.
+        values["url"], values["last_error"] = redact(values["url"]), redact(values["last_error"])
         statement = self._insert(FeedState.__table__).values(values)
         statement = statement.on_conflict_do_update(
             index_elements=[FeedState.source],
@@ -327,58 +329,6 @@ class Store:
         )
         with self.session() as s:
             s.execute(statement)
-
-    # --- alerts --------------------------------------------------------------------------
-
-    def lease_next_alert(
-        self,
-        *,
-        exclude_ids: Iterable[int] = (),
-        exclude_developments: Iterable[int] = (),
-        exclude_channels: Iterable[str] = (),
-        lease: timedelta = ALERT_LEASE,
-    ) -> AlertRow | None:
-        """Lease the oldest due alert (pending, or its sender's lease ran out) and return it,
-        or None when nothing is due.
-
-        Only the oldest unsent alert of a development is ever due, so several senders keep a
-        development's order (its top-level message, then replies and chat.updates in the order
-        they were written) — a sender never posts a reply, or an older source count, past
-        another sender. On PostgreSQL the candidate row is locked `FOR UPDATE SKIP LOCKED`:
-        concurrent senders pass over each other's candidates instead of queueing behind them;
-        the conditional UPDATE keeps the lease exclusive on SQLite too.
-        """
-        now = utcnow()
-        earlier = aliased(AlertRow)
-        due = or_(
-            AlertRow.status == "pending",
-            and_(AlertRow.status == "sending", AlertRow.lease_until < now),
-        )
-        blocked_by_earlier = exists().where(
-            earlier.development_id == AlertRow.development_id,
-            earlier.id < AlertRow.id,
-            earlier.status.not_in(("sent", "skipped")),  # skipped: an update given up on
-        )
-        query = select(AlertRow.id).where(due, ~blocked_by_earlier)
-        if ids := list(exclude_ids):
-            query = query.where(AlertRow.id.not_in(ids))
-        if developments := list(exclude_developments):
-            query = query.where(
-                or_(AlertRow.development_id.is_(None), AlertRow.development_id.not_in(developments))
-            )
-        if channels := list(exclude_channels):
-            query = query.where(AlertRow.channel.not_in(channels))
-        query = query.order_by(AlertRow.id).limit(1).with_for_update(skip_locked=True, of=AlertRow)
-        with self.session() as s:
-            alert_id = s.execute(query).scalar()
-            if alert_id is None:
-                return None
-            leased = s.execute(
-                update(AlertRow)
-                .where(AlertRow.id == alert_id, due)
-                .values(status="sending", lease_until=now + lease)
-            ).rowcount
-            return s.get(AlertRow, alert_id) if leased == 1 else None
 
     # --- locks ---------------------------------------------------------------------------
 
@@ -454,3 +404,65 @@ def _make_engine(url: str) -> Engine:
     if url.startswith("postgresql+psycopg"):
         options["connect_args"] = {"connect_timeout": 10, "options": "-c timezone=UTC"}
     return create_engine(url, **options)
+
+
+# --- a store that cannot be used at all -----------------------------------------------------
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be written or reached at all (read-only, full, gone, unreachable). Its
+    message is the one line an operator needs: which store, and why."""
+
+
+_STORE_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EIO})
+# (words in the driver's message, what it means for the operator)
+_STORE_FAULTS = (
+    (("readonly database", "read-only file system"), "is read-only"),
+    (("database or disk is full", "no space left", "could not extend file"), "is full"),
+    (("disk i/o error", "input/output error"), "cannot be written (I/O error: is the disk full?)"),
+    (("unable to open database file",), "cannot be opened"),
+    (("permission denied",), "is not writable (permission denied)"),
+    (
+        ("connection refused", "could not connect", "server closed the connection", "timeout"),
+        "cannot be reached",
+    ),
+)
+
+
+def store_problem(error: BaseException, url: str) -> StoreUnavailable | None:
+    """The one-line StoreUnavailable for `error` if it says the store itself is unusable;
+    None for anything else (a bug, a constraint, a lock timeout), which keeps its traceback."""
+    if isinstance(error, StoreUnavailable):
+        return error
+    if isinstance(error, SQLAlchemyError):
+        cause: BaseException = getattr(error, "orig", None) or error
+    elif isinstance(error, OSError) and not error.filename and error.errno in _STORE_ERRNOS:
+        cause = error  # e.g. the poll lock beside the store could not be written
+    else:
+        return None
+    text = str(cause).lower()
+    for needles, meaning in _STORE_FAULTS:
+        if any(n in text for n in needles):
+            detail = str(cause).strip().splitlines()[0] if str(cause).strip() else meaning
+            return StoreUnavailable(f"the store {describe_store(url)} {meaning} ({detail})")
+    return None
+
+
+def describe_store(url: str) -> str:
+    """A SQLite store by its file, any other by its URL without credentials."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        return str(Path(path).resolve()) if path and path != ":memory:" else url
+    return redact(url)
+
+
+@contextmanager
+def named_store_errors(url: str) -> Iterator[None]:
+    """Turn an error that means "this store is unusable" into StoreUnavailable (one line)."""
+    try:
+        yield
+    except Exception as error:
+        problem = store_problem(error, url)
+        if problem is None or problem is error:
+            raise
+        raise problem from None

@@ -1,4 +1,4 @@
-"""No feed text can ping a channel, forge a link or break Block Kit's limits (alerts.py)."""
+"""No feed text can ping a channel, forge a link or break Block Kit's limits (render.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from newswatch.alerts import (
+from newswatch.models import EventType, Modality
+from newswatch.render import (
     HEADER_MAX,
     SECTION_MAX,
     Headline,
@@ -19,7 +20,6 @@ from newswatch.alerts import (
     render_reply,
     safe_url,
 )
-from newswatch.models import EventType, Modality
 
 HOSTILE = (
     "<!channel> <!here> <@U0123ABCD> <#C0123ABCD> <https://evil.example|Click me> &amp; *bold*"
@@ -143,3 +143,50 @@ def test_escaping_cannot_push_a_block_past_its_limit():
     _within_limits(render_reply(report(evidence="\n" * 500 + ampersands)))
     wide_url = "https://news.example/" + "ü" * 1900  # ~11,000 characters once percent-encoded
     _within_limits(render_alert(HEADLINE, report(url=wide_url)))
+
+
+# Slack's formatting reference: mrkdwn reads *bold*, _italic_, ~strike~, `code` and ``` fences,
+# and (unless a text object is `verbatim`) auto-parses mentions; & < > are its only escapes.
+PINGS = ("@channel", "@here", "@everyone", "@\u200bchannel", "@\u2060HERE")
+FORMATTING = ("*bold*", "_it_", "~strike~", "```fence```", "`code`")
+BIDI = "".join(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+SPOOF = "invoice\u202egpj.exe " + BIDI + " " + " ".join(PINGS + FORMATTING)
+
+
+@pytest.mark.parametrize(
+    "field", ["title", "evidence", "source", "fallback_reason", "reason", "actors", "target"]
+)
+def test_feed_text_cannot_ping_format_or_reorder_a_message(field):
+    headline, fields = HEADLINE, {"text_from": "feed"}
+    if field in ("reason", "target"):
+        headline = Headline(**{**HEADLINE.__dict__, field: SPOOF})
+    elif field == "actors":
+        headline = Headline(**{**HEADLINE.__dict__, "actors": (SPOOF,)})
+    else:
+        fields[field] = SPOOF
+    for payload in (render_alert(headline, report(**fields)), render_reply(report(**fields))):
+        # The header is plain_text: Slack formats and parses nothing there, but bidi reorders.
+        for block in payload["blocks"]:
+            if block["type"] == "header":
+                assert not any(c in block["text"]["text"] for c in BIDI)
+        for text in mrkdwn_texts(payload):
+            assert not any(c in text for c in BIDI), repr(text)
+            assert not re.search(
+                r"(?<![\w＠])@[\u200b-\u200d\u2060]*(channel|here|everyone)", text, re.I
+            ), text
+            for marked in FORMATTING:
+                assert marked not in text, (marked, text)
+        for block in payload["blocks"]:
+            objects = [block.get("text", {}), *block.get("elements", [])]
+            for obj in objects:
+                if obj.get("type") == "mrkdwn":
+                    assert obj.get("verbatim") is True, block
+
+
+def test_neutralised_text_stays_readable_and_links_keep_working():
+    payload = render_reply(
+        report(title="*Breaking* @here", url="https://news.example/a_b~c?x=1&y=2")
+    )
+    body = payload["blocks"][0]["text"]["text"]
+    assert "<https://news.example/a_b~c?x=1&y=2|∗Breaking∗ ＠here>" in body
+    assert payload["text"].endswith("— https://news.example/a_b~c?x=1&amp;y=2")

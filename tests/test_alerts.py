@@ -21,13 +21,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from newswatch.alerts import SlackSink
 from newswatch.config import parse_sources
 from newswatch.delivery import deliver_pending
 from newswatch.developments import record_articles
 from newswatch.fetch import Fetcher, FetchLimits
 from newswatch.pipeline import analyse_pages, poll_source
 from newswatch.report import build_summary, render
+from newswatch.sinks import SlackSink
 from newswatch.store import ArticleRow, DetectionRow, Store
 from tests.fixtures.hostile_site import RecordingServer, send
 
@@ -368,6 +368,6 @@ def test_an_article_with_three_developments_is_three_messages_that_say_so(slack,
     [(1, "source", "1 source"), (3, "source", "3 sources"), (0, "report", "0 reports")],
 )
 def test_plurals(count, word, expected):
-    from newswatch.alerts import plural
+    from newswatch.render import plural
 
     assert plural(count, word) == expected

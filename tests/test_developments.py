@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from newswatch.alerts import SlackSink
 from newswatch.config import parse_sources
 from newswatch.delivery import deliver_pending
 from newswatch.developments import (
@@ -22,6 +21,7 @@ from newswatch.developments import (
     same_development,
 )
 from newswatch.models import EventType, Modality
+from newswatch.sinks import SlackSink
 from newswatch.store import ArticleRow, DetectionRow, Store
 from tests.builders import analysed, claim, detection
 from tests.conftest import SHARED

@@ -363,3 +363,115 @@ def test_connection_goes_to_the_vetted_address(monkeypatch):
         result = run(_real_get(f"http://unresolvable.invalid:{server.port}/page", guard=guard))
     assert result.content == b"hello"
     assert server.requests == ["/page"]
+
+
+# --- a source's headers go to its own origin only (#13) --------------------------------------
+
+CANARY = "Bearer canary-7f3a"
+
+
+def _page(seen: list[tuple[str, str | None]], name: str, body: bytes = b"<html></html>"):
+    def handler(h) -> None:
+        seen.append((name, h.headers.get("Authorization")))
+        send(h, body, "text/html; charset=utf-8")
+
+    return handler
+
+
+def _redirect(seen: list[tuple[str, str | None]], name: str, to: str):
+    def handler(h) -> None:
+        seen.append((name, h.headers.get("Authorization")))
+        send(h, b"", None, status=302, headers={"Location": to})
+
+    return handler
+
+
+def test_source_headers_reach_the_feeds_origin_only_never_another_port_or_a_redirect():
+    """Two loopback servers: the feed's origin and the same host on another port."""
+    seen: list[tuple[str, str | None]] = []
+    with RecordingServer() as feed_origin, RecordingServer() as other:
+        feed_origin.routes.update(
+            {
+                "/feed": _page(seen, "feed"),
+                "/article": _page(seen, "same-origin article"),
+                "/moved": _redirect(seen, "feed redirecting away", other.url("/landing")),
+            }
+        )
+        other.routes.update(
+            {
+                "/landing": _page(seen, "redirect target"),
+                "/article": _page(seen, "article elsewhere"),
+                "/back": _redirect(seen, "elsewhere redirecting home", feed_origin.url("/article")),
+            }
+        )
+        creds = {"Authorization": CANARY}
+
+        async def main() -> None:
+            async with Fetcher(FAST) as fetcher:
+                await fetcher.get(feed_origin.url("/feed"), headers=creds)
+                await fetcher.get(feed_origin.url("/moved"), headers=creds)
+                for url in (feed_origin.url("/article"), other.url("/article"), other.url("/back")):
+                    await fetcher.get(url, headers=creds, headers_origin=feed_origin.url("/feed"))
+
+        run(main())
+    assert dict(seen) == {
+        "feed": CANARY,
+        "feed redirecting away": CANARY,
+        "redirect target": None,
+        "same-origin article": CANARY,
+        "article elsewhere": None,
+        "elsewhere redirecting home": None,
+    }, seen
+
+
+def test_origin_compares_scheme_host_and_default_port():
+    from newswatch.fetch import origin_of
+
+    assert origin_of("https://News.Example/feed") == origin_of("https://news.example:443/x")
+    assert origin_of("http://news.example/feed") != origin_of("https://news.example/feed")
+    assert origin_of("https://news.example/feed") != origin_of("https://news.example:8443/")
+    assert origin_of("https://news.example/") != origin_of("https://cdn.news.example/")
+
+
+def test_a_polled_source_sends_its_headers_to_its_feed_and_own_pages_only(tmp_path):
+    from datetime import timedelta
+
+    from newswatch.config import parse_sources
+    from newswatch.pipeline import poll_source
+    from newswatch.store import Store
+
+    seen: list[tuple[str, str | None]] = []
+    with RecordingServer() as feed_origin, RecordingServer() as other:
+        items = "".join(
+            f"<item><title>t{n}</title><link>{url}</link><guid>{url}</guid></item>"
+            for n, url in enumerate((feed_origin.url("/own"), other.url("/elsewhere")))
+        )
+        rss = f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>{items}</channel></rss>'
+
+        def feed(h) -> None:
+            seen.append(("feed", h.headers.get("Authorization")))
+            send(h, rss.encode())
+
+        feed_origin.routes.update({"/rss": feed, "/own": _page(seen, "own page")})
+        other.routes["/elsewhere"] = _page(seen, "page on another origin")
+        config = parse_sources(
+            "sources:\n"
+            f"  - name: Paywalled\n    url: {feed_origin.url('/rss')}\n"
+            f"    headers: {{Authorization: '{CANARY}'}}\n"
+        )
+        store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+
+        async def main():
+            async with Fetcher(FAST) as fetcher:
+                return await poll_source(
+                    fetcher,
+                    store,
+                    config.sources[0],
+                    None,
+                    run_id="t",
+                    schedule_interval=timedelta(minutes=10),
+                )
+
+        outcome, _jobs = run(main())
+    assert outcome.status == "ok", outcome
+    assert dict(seen) == {"feed": CANARY, "own page": CANARY, "page on another origin": None}

@@ -34,7 +34,7 @@ def test_two_runs_alert_once_per_development_and_then_nothing(
     for (development, event_type), articles in expected.items():
         slug = articles[0]["slug"]
         assert any(slug in text for text in texts), (development, event_type, texts)
-    from newswatch.alerts import TYPE_TITLES
+    from newswatch.render import TYPE_TITLES
 
     wanted_titles = sorted(TYPE_TITLES[t] for _, t in expected)
     # headers read ":emoji: Type title: who → whom"

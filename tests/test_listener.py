@@ -14,13 +14,13 @@ import pytest
 from sqlalchemy import func, select
 
 from newswatch import feedback
-from newswatch.alerts import SlackSink
 from newswatch.config import parse_sources
 from newswatch.delivery import deliver_pending
 from newswatch.developments import record_articles
 from newswatch.feedback import FeedbackRow, MuteRow
 from newswatch.listener import Listener
 from newswatch.models import EventType, Modality
+from newswatch.sinks import SlackSink
 from newswatch.store import AlertRow, Store
 from tests.builders import analysed, claim, detection
 from tests.fixtures.slack_api import Message, SlackStandIn

@@ -18,11 +18,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, func, inspect, select, text, update
 
-from newswatch.alerts import SlackSink
+from newswatch import outbox
 from newswatch.config import parse_sources
 from newswatch.delivery import deliver_pending
 from newswatch.developments import record_articles
 from newswatch.models import EventType
+from newswatch.sinks import SlackSink
 from newswatch.store import (
     STALE_CLAIM,
     AlertRow,
@@ -284,7 +285,7 @@ def test_leased_alerts_keep_each_developments_order_across_senders(pg_url):
 
     def sender(index: int) -> None:
         store = stores[index]
-        while (alert := store.lease_next_alert()) is not None:
+        while (alert := outbox.lease_next(store)) is not None:
             with lock:
                 if alert.development_id is not None:
                     in_flight[alert.development_id] += 1
@@ -320,15 +321,15 @@ def test_leased_alerts_keep_each_developments_order_across_senders(pg_url):
 
 def test_an_expired_lease_is_due_again_and_a_live_one_is_not(store):
     _outbox(store, developments=1, reports=1)
-    first = store.lease_next_alert()
+    first = outbox.lease_next(store)
     assert first is not None
-    assert store.lease_next_alert() is None  # its development's only alert is held
+    assert outbox.lease_next(store) is None  # its development's only alert is held
     with store.session() as s:
         s.execute(
             update(AlertRow)
             .where(AlertRow.id == first.id)
             .values(lease_until=datetime.now(UTC) - timedelta(seconds=1))
         )
-    again = store.lease_next_alert()
+    again = outbox.lease_next(store)
     assert again is not None and again.id == first.id
-    assert store.lease_next_alert(exclude_ids=[first.id]) is None
+    assert outbox.lease_next(store, exclude_ids=[first.id]) is None

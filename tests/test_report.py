@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from newswatch.alerts import SlackSink
 from newswatch.config import parse_sources
 from newswatch.delivery import DeliveryReport, deliver_pending
 from newswatch.developments import record_articles
 from newswatch.models import EventType, Modality
 from newswatch.pipeline import SourceOutcome
 from newswatch.report import build_summary, relative, render
+from newswatch.sinks import SlackSink
 from newswatch.store import Store
 from tests.builders import analysed, claim, detection
 

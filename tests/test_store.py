@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text, update
 
+from newswatch import outbox
 from newswatch.store import AlertRow, FeedState, Item, Store, migrate
 
 
@@ -67,30 +68,30 @@ def test_only_the_oldest_unsent_alert_of_a_development_is_leased(store):
         )
     parent, reply = _alert(store, "new", 1), _alert(store, "reply", 1)
     notice = _alert(store, "notice")
-    leased = store.lease_next_alert()
+    leased = outbox.lease_next(store)
     assert leased is not None and leased.id == parent and leased.status == "sending"
     # The reply waits for its parent; the unrelated notice does not.
-    following = store.lease_next_alert()
+    following = outbox.lease_next(store)
     assert following is not None and following.id == notice
-    assert store.lease_next_alert() is None
+    assert outbox.lease_next(store) is None
     with store.session() as s:
         s.execute(update(AlertRow).where(AlertRow.id == parent).values(status="sent"))
-    last = store.lease_next_alert()
+    last = outbox.lease_next(store)
     assert last is not None and last.id == reply
 
 
 def test_lease_skips_excluded_alerts_channels_and_developments(store):
     first, second = _alert(store, "one"), _alert(store, "two")
-    assert store.lease_next_alert(exclude_ids=[first]).id == second
-    assert store.lease_next_alert(exclude_channels=["#newswatch"]) is None
+    assert outbox.lease_next(store, exclude_ids=[first]).id == second
+    assert outbox.lease_next(store, exclude_channels=["#newswatch"]) is None
     with store.session() as s:
         s.execute(
             update(AlertRow)
             .where(AlertRow.id == second)
             .values(lease_until=datetime.now(UTC) - timedelta(seconds=1))
         )
-    assert store.lease_next_alert().id == first
-    assert store.lease_next_alert().id == second  # its sender's lease ran out
+    assert outbox.lease_next(store).id == first
+    assert outbox.lease_next(store).id == second  # its sender's lease ran out
 
 
 def test_migrate_twice_is_a_no_op(store):

@@ -218,7 +218,7 @@ def _wait(ids: list, deadline: float) -> list[Any]:
 
 
 def _assert_alerted_exactly_once(state, expected: dict[tuple[str, str], list[dict]]) -> None:
-    from newswatch.alerts import TYPE_TITLES
+    from newswatch.render import TYPE_TITLES
 
     posts = state.calls_to("chat.postMessage")
     ok_posts = [c for c in posts if c.status == 200]
