@@ -174,6 +174,25 @@ class LanguageRules:
     # Capitalised words that open a clause without being a name ("The", "Officials").
     not_names: frozenset[str] = frozenset()
     not_name_pattern: re.Pattern[str] | None = None  # word shapes that are not names
+    # Slot filling (slots.py). First-person words: a clause whose subject is "we" names
+    # the speaker, not a state named earlier in the sentence.
+    first_person: re.Pattern[str] | None = None
+    # Verbs that end a quotation's attribution ("…," Popescu said): the speaker.
+    speech_verbs: re.Pattern[str] | None = None
+    # A preposition whose object may still be a subject, as a last resort ("the Prime
+    # Minister of Armenia said"); an object of any other `subject_preps` never is.
+    weak_preposition: re.Pattern[str] | None = None
+    # Words allowed between a type's `preps` and its object ("to the", "to its").
+    determiners: str = ""
+    # What may stand between a clause break and a list's first name ("…, the UAE and …"),
+    # built from the language's `articles`.
+    list_head: re.Pattern[str] | None = None
+    # Names no table knows, as written: a run of capitalised words joined by `name_links`
+    # (a target), and one such name opening a clause (a subject; `subject_name_links`).
+    name_run: re.Pattern[str] | None = None
+    one_name: re.Pattern[str] | None = None
+    # A trailing time clause that dates the event before it ("… after the 2008 war").
+    time_tail: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -543,7 +562,79 @@ def _load_language(directory: Path) -> LanguageRules:
         document_owner=opt("document_owner", 0),
         not_names=frozenset(str(w) for w in data.get("not_names") or []),
         not_name_pattern=opt("not_name_pattern"),
+        first_person=_words(data.get("first_person"), where, line),
+        speech_verbs=_words(data.get("speech_verbs"), where, line, 0),
+        weak_preposition=_words(data.get("weak_preposition"), where, line),
+        determiners=_alternation(data["determiners"], where, line)
+        if data.get("determiners")
+        else "",
+        list_head=_list_head(data.get("articles"), where, line),
+        name_run=_name_run(data.get("name_links"), where, line),
+        one_name=_one_name(data.get("subject_name_links"), data.get("articles"), where, line),
+        time_tail=_time_tail(data.get("time_tail"), where, line),
     )
+
+
+# Capitalised words, case-sensitively, in the scripts the rule files are written in.
+_CAPITALISED = r"(?-i:[A-ZА-ЯЁ])"
+
+
+def _words(
+    items: Any, where: str, line: int | None, flags: int = re.IGNORECASE
+) -> re.Pattern[str] | None:
+    """Whole words (or phrases) from a list; an entry ending in `*` matches any ending."""
+    if not items:
+        return None
+    if not isinstance(items, list):
+        raise RuleError(where, line, "expected a list of words")
+    alts = []
+    for w in items:
+        w = str(w)
+        tail = r"\w*" if w.endswith("*") else ""
+        alts.append(re.escape(w.rstrip("*")) + tail)
+    return _compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", where, line, flags)
+
+
+def _list_head(articles: Any, where: str, line: int | None) -> re.Pattern[str]:
+    """What may stand between a clause break and a list's first name: punctuation and an
+    article ("…, the UAE")."""
+    arts = _links(articles, where, line)
+    return _compile(r"\W*" + (rf"(?:(?:{arts})\s+)?" if arts else ""), where, line)
+
+
+def _links(items: Any, where: str, line: int | None) -> str:
+    return "|".join(re.escape(str(w)) for w in items or [])
+
+
+def _name_run(items: Any, where: str, line: int | None) -> re.Pattern[str] | None:
+    """Two or more capitalised words, joined by the link words ("Union of South American
+    Nations"). Case-sensitive: only case tells a name here."""
+    links = _links(items, where, line)
+    word = _CAPITALISED + r"[\w'’.-]*"
+    join = rf"\s+(?:(?:{links})\s+)*" if links else r"\s+"
+    return _compile(rf"(?<![\w\ue000\ue001]){word}(?:{join}{word})+", where, line, 0)
+
+
+def _one_name(items: Any, articles: Any, where: str, line: int | None) -> re.Pattern[str] | None:
+    """One name opening a text (after an optional article), and the rest (group `rest`)."""
+    links = _links(items, where, line)
+    word = _CAPITALISED + r"[\w'’-]+"
+    join = rf"\s+(?:(?:{links})\s+)*" if links else r"\s+"
+    arts = "|".join(f"{re.escape(str(a))}|{re.escape(str(a).capitalize())}" for a in articles or [])
+    lead = f"(?:(?:{arts}) )?" if arts else ""
+    return _compile(
+        rf"\W*{lead}(?P<name>{word}(?:{join}{word})*)(?P<rest>[^\ue000\ue001]*)$",
+        where,
+        line,
+        0,
+    )
+
+
+def _time_tail(items: Any, where: str, line: int | None) -> re.Pattern[str] | None:
+    if not items:
+        return None
+    alts = "|".join(str(i) for i in items)
+    return _compile(rf"\W{{0,3}}(?:{alts})\s[^;:.]{{0,60}}", where, line)
 
 
 def _months(items: Any, macros: dict[str, str], where: str, line: int | None) -> tuple:
