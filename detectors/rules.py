@@ -13,6 +13,7 @@ Placeholder language (see detectors/README.md for the analyst's version):
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -90,6 +91,9 @@ class Rule:
     requires: tuple[Cond, ...]
     subject: str  # which slot the grammatical subject (left of the trigger) fills
     source: str  # "file:line", for error messages and debugging
+    # With no subject left of the trigger, the first actor right of its start (inside the
+    # clause) is the subject: verb-first orders ("на саммит не приедет премьер Армении").
+    subject_right: bool = False
     # For explanations only: the placeholders every match of each pattern must contain,
     # as (name, regex), so a trace can say "has {LEAVE}, lacks {ORGREF}".
     parts: tuple[tuple[tuple[str, re.Pattern[str]], ...], ...] = ()
@@ -344,8 +348,8 @@ _TYPE_KEYS = {
     "__line__",
 }  # fmt: skip
 _RULE_KEYS = {
-    "id", "pattern", "patterns", "confidence", "modality", "unless", "requires", "subject",
-    "__line__",
+    "id", "pattern", "patterns", "any_order", "gap", "confidence", "modality", "unless",
+    "requires", "subject", "subject_right", "__line__",
 }  # fmt: skip
 
 
@@ -383,6 +387,8 @@ def _load_type(path: Path, lang: str, lang_macros: dict[str, str]) -> TypeRules:
             raise RuleError(where, line, f"unknown keys {sorted(unknown)} in rule")
         rid = item.get("id")
         pats = item.get("patterns") or ([item["pattern"]] if "pattern" in item else [])
+        if "any_order" in item:
+            pats = list(pats) + _any_order(item["any_order"], item.get("gap", 6), where, line)
         if not rid or not pats:
             raise RuleError(where, line, "a rule needs an `id` and a `pattern`")
         body = "|".join(f"(?:{expand(p, macros, where, line)})" for p in pats)
@@ -402,6 +408,7 @@ def _load_type(path: Path, lang: str, lang_macros: dict[str, str]) -> TypeRules:
                 unless=_conds(item.get("unless"), macros, where, line),
                 requires=_conds(item.get("requires"), macros, where, line),
                 subject=subject,
+                subject_right=bool(item.get("subject_right", False)),
                 source=f"{where}:{line}",
                 parts=tuple(_parts(p, macros, where, line) for p in pats),
             )
@@ -445,6 +452,17 @@ def _load_type(path: Path, lang: str, lang_macros: dict[str, str]) -> TypeRules:
         if data.get("denied_by")
         else None,
     )
+
+
+def _any_order(parts: Any, gap: Any, where: str, line: int | None) -> list[str]:
+    """Patterns for parts that may come in any order (free word order, as in Russian):
+    every permutation, the parts separated by at most `gap` words."""
+    if not isinstance(parts, list) or not 2 <= len(parts) <= 3:
+        raise RuleError(where, line, "`any_order` takes a list of two or three patterns")
+    if not isinstance(gap, int) or not 0 <= gap <= 20:
+        raise RuleError(where, line, "`gap` must be a number of words from 0 to 20")
+    joiner = f" (?:\\S+ ){{0,{gap}}}?"
+    return [joiner.join(str(p) for p in order) for order in itertools.permutations(parts)]
 
 
 def _parts(pattern: str, macros: dict[str, str], where: str, line: int | None) -> tuple:

@@ -168,6 +168,10 @@ def _actor_fallback(
         return actor_names(masked, speaker), "speaker"
     if rule.subject != "actor":
         return (), None
+    if rule.subject_right:
+        right = _subject_right(masked, trigger_start, clause[1], type_rules.actor_kinds, slots)
+        if right:
+            return actor_names(masked, right), None
     # The subject words: the trigger's clause when it starts before the trigger.
     subject_from = clause[0] if clause[0] < trigger_start else 0
     subject_text = masked.text[subject_from:trigger_start]
@@ -221,6 +225,18 @@ def _target(
         if main:
             return main, "article"
     return None, None
+
+
+def _subject_right(
+    masked: Masked, start: int, end: int, letters: str, slots: dict[str, list[int]]
+) -> list[int]:
+    """The first actor from `start` to `end` that is not the target: a subject after its
+    verb ("на саммит не приедет премьер Армении")."""
+    for i, (token_start, _end) in enumerate(masked.token_pos):
+        fits = start <= token_start < end and masked.letters[i] in letters
+        if fits and i not in slots["target"]:
+            return [i]
+    return []
 
 
 def _named_group_mentions(match: re.Match[str], slot: str) -> list[int]:

@@ -1,0 +1,120 @@
+"""Language-wide clause features and free word order (rules/<lang>/_language.yaml
+`unless`, rule keys `any_order`, `gap`, `subject_right`), each firing and not firing,
+in invented sentences."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from detectors.rules import RuleError, load_rules
+from tests.detectors.conftest import B, W, one, types_of
+
+RU = {"lang": "ru"}
+
+
+@pytest.mark.parametrize(
+    ("vetoed", "kept", "etype", "kw"),
+    [
+        # denied_report: the step is the content of reports someone dismisses.
+        (
+            "The ministry dismissed reports that Aliyev would skip the CIS summit as fake.",
+            "Aliyev will skip the CIS summit, the ministry said.",
+            B,
+            {},
+        ),
+        (
+            "МИД опроверг сообщения о том, что Алиев не поедет на саммит СНГ.",
+            "Алиев не поедет на саммит СНГ, сообщил МИД.",
+            B,
+            RU,
+        ),
+        # accusation: the step is what another state accuses the actor of.
+        (
+            "Lukashenko accused Armenia of trying to leave the CSTO.",
+            "Armenia is trying to leave the CSTO, Pashinyan said.",
+            W,
+            {},
+        ),
+        # quoted_non_state_speaker: a quotation owned by an analyst or an opposition MP.
+        (
+            '"Armenia will quit the CSTO," a political analyst in Yerevan said.',
+            '"Armenia will quit the CSTO," Pashinyan said on Monday.',
+            W,
+            {},
+        ),
+        (
+            "«Армения выйдет из ОДКБ уже в этом году», — считает политолог Иван Петров.",
+            "«Армения выйдет из ОДКБ», — заявил Пашинян в среду.",
+            W,
+            RU,
+        ),
+        # not_only: "не только примет участие" is emphasis, not a refusal.
+        (
+            "Пашинян не только примет участие в саммите, но и выступит с речью.",
+            "Пашинян не примет участия в саммите ОДКБ.",
+            B,
+            RU,
+        ),
+    ],
+)
+def test_clause_veto(vetoed: str, kept: str, etype, kw: dict) -> None:
+    assert etype not in types_of(vetoed, **kw)
+    assert etype in types_of(kept, **kw)
+
+
+@pytest.mark.parametrize(
+    ("text", "actors"),
+    [
+        # any_order + subject_right: the verb first, the subject after it.
+        ("На саммит в Минске не приедет премьер-министр Армении.", ("Armenia",)),
+        ("В саммите ОДКБ Пашинян участия не примет.", ("Armenia", "Nikol Pashinyan")),
+        # held_without: the meeting goes ahead without someone.
+        ("Саммит ОДКБ в Минске пройдет без Пашиняна.", ("Armenia", "Nikol Pashinyan")),
+        # all_but_one_attend, either order.
+        (
+            "Все лидеры, кроме Пашиняна, подтвердили участие в саммите ОДКБ.",
+            ("Armenia", "Nikol Pashinyan"),
+        ),
+        (
+            "В заседании примут участие лидеры всех стран СНГ, за исключением президента Молдавии.",
+            ("Moldova",),
+        ),
+        # will_be_absent, refusal_noun, abstain_from_attending.
+        ("На саммите ОДКБ не будет президента Армении.", ("Armenia",)),
+        (
+            "Отказ Алиева участвовать в саммите СНГ не удивил Кремль.",
+            ("Azerbaijan", "Ilham Aliyev"),
+        ),
+        ("Армения воздерживается от участия в заседаниях ОДКБ.", ("Armenia",)),
+        ("Молдова не будет представлена на заседании Совета глав государств СНГ.", ("Moldova",)),
+    ],
+)
+def test_russian_boycott_phrasings(text: str, actors: tuple[str, ...]) -> None:
+    assert one(text, B, lang="ru").actors == actors
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "В саммите примут участие все лидеры стран ОДКБ.",
+        "На саммит в Минске приедет Пашинян, сообщили в его офисе.",
+        "Саммит ОДКБ пройдет без пресс-конференции.",
+        "Все лидеры приедут на саммит ОДКБ, кроме того, ожидается визит генсека.",
+    ],
+)
+def test_russian_attendance_is_not_a_boycott(text: str) -> None:
+    assert B not in types_of(text, lang="ru")
+
+
+def test_any_order_is_validated(tmp_path: Path) -> None:
+    lang_dir = tmp_path / "xx"
+    lang_dir.mkdir()
+    (lang_dir / "_language.yaml").write_text("lang: xx\nclause_breaks: '[;:]'\n", encoding="utf-8")
+    (lang_dir / "summit_boycott.yaml").write_text(
+        "type: summit_boycott\nprefilter: [skip]\nrules:\n  - id: r\n    any_order: [skip]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RuleError, match="any_order"):
+        load_rules(tmp_path)
