@@ -27,7 +27,7 @@ from detectors.sentences import (
     split_sentences,
     tail_start,
 )
-from detectors.slots import Filled, fill_slots
+from detectors.slots import MAX_SLOT_BONUS, Filled, fill_slots
 from newswatch.models import Detection, EventType, Modality
 
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
@@ -252,7 +252,16 @@ def _modality(lr: LanguageRules, tr: TypeRules, rule: Rule, window: str) -> Moda
     return tr.default_modality
 
 
-def _find_candidates(art: Article, fld: str, sent: Sentence, tr: TypeRules) -> list[Candidate]:
+def _find_candidates(
+    art: Article,
+    fld: str,
+    sent: Sentence,
+    tr: TypeRules,
+    floor: tuple[float, int] | None = None,
+) -> list[Candidate]:
+    """The candidates of one type in one sentence. Rules that cannot outrank `floor` (the
+    rank of the evidence already in hand, or of this sentence's own earlier candidates)
+    are not run: only the best candidate per type is reported (speed, same result)."""
     lr = art.rules
     mk = art.masked(fld, sent)
     index = sent.start
@@ -270,6 +279,8 @@ def _find_candidates(art: Article, fld: str, sent: Sentence, tr: TypeRules) -> l
             art.trace.append(f"{tr.type.value} [{fld}#{index}]   no {missing} named: not read")
         return out
     for rule in tr.rules:
+        if floor is not None and art.trace is None and _ceiling(tr, sent, rule) <= floor:
+            continue
         for m in rule.regex.finditer(text):
             ms, me = m.start(), m.end()
             clause = _clause(lr, text, ms, me)
@@ -285,6 +296,8 @@ def _find_candidates(art: Article, fld: str, sent: Sentence, tr: TypeRules) -> l
                 else:
                     cand = _candidate(art, tr, rule, mk, m, fld, modality, filled)
                     out.append(cand)
+                    if floor is None or _rank(cand) > floor:
+                        floor = _rank(cand)
             if art.trace is not None:
                 _trace(art, rule, mk, m, fld, index, cand, why)
     if art.trace is not None and len(art.trace) == n_trace:
@@ -613,6 +626,13 @@ def _settled(c: Candidate | None) -> bool:
     )
 
 
+def _ceiling(tr: TypeRules, sent: Sentence, rule: Rule | None = None) -> tuple[float, int]:
+    """The best rank any candidate of `rule` (default: of any rule of the type) could reach
+    in `sent`: its confidence with every slot bonus, and the sentence's length."""
+    conf = rule.confidence if rule is not None else tr.max_confidence
+    return (round(min(conf + MAX_SLOT_BONUS, 0.99), 3), min(len(sent.text), 250))
+
+
 def _rank(c: Candidate) -> tuple[float, int]:
     # Ties go to the fuller sentence: a body sentence usually says more than a headline
     # or subtitle line that repeats it (capped so rambling sentences do not win).
@@ -633,7 +653,11 @@ def run(art: Article) -> list[Candidate]:
                     if art.trace is not None:
                         _trace_sentence(art, tr, fld, sent, "not read (already proven)")
                     continue  # a strong, full-sentence proof is already in hand
-                for c in _find_candidates(art, fld, sent, tr):
+                cur = best.get(tr.type)
+                floor = _rank(cur) if cur is not None and cur.field == fld else None
+                if floor is not None and art.trace is None and _ceiling(tr, sent) <= floor:
+                    continue  # no rule of the type could outrank the evidence in hand
+                for c in _find_candidates(art, fld, sent, tr, floor):
                     cur = best.get(tr.type)
                     if (
                         cur is None

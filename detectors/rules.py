@@ -138,6 +138,11 @@ class TypeRules:
     # claim and its denial are usually told in different sentences.
     denied_by: re.Pattern[str] | None = None
 
+    @property
+    def max_confidence(self) -> float:
+        """The highest confidence of any rule of the type."""
+        return max(r.confidence for r in self.rules)
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class LanguageRules:

@@ -28,6 +28,8 @@ from detectors.rules import TOKEN_CLOSE, TOKEN_OPEN, LanguageRules, Rule, TypeRu
 _GUESS_PENALTY = 0.05
 # Confidence gained for each slot that is filled.
 _FILLED_BONUS = 0.05
+# The most a match can gain over its rule's confidence (both slots filled).
+MAX_SLOT_BONUS = 2 * _FILLED_BONUS
 
 # How a mention left of the trigger relates to the clause: the bare subject ("plain"),
 # the object of "of" ("the Prime Minister of Armenia", a last resort), or the object of
