@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from detectors.rules import RuleError, load_rules
-from tests.detectors.conftest import B, W, one, types_of
+from tests.detectors.conftest import B, D, W, one, types_of
 
 RU = {"lang": "ru"}
 
@@ -118,3 +118,52 @@ def test_any_order_is_validated(tmp_path: Path) -> None:
     )
     with pytest.raises(RuleError, match="any_order"):
         load_rules(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("fires", "silent", "actors", "lang"),
+    [
+        # missing_from_signatories: the list of signers lacks someone (lists stay whole).
+        (
+            "Среди подписантов итоговой декларации саммита нет Индии, Мексики и ЮАР.",
+            "Среди подписантов декларации есть Грузия и Сербия.",
+            ("India", "Mexico", "South Africa"),
+            "ru",
+        ),
+        (
+            "Missing from the signatories of the final communique were India, Mexico and South Africa.",
+            "Georgia and Serbia were among the signatories of the communique.",
+            ("India", "Mexico", "South Africa"),
+            "en",
+        ),
+        (
+            "India was not among the signatories of the summit communique.",
+            "India was among the signatories of the summit communique.",
+            ("India",),
+            "en",
+        ),
+        # not_recognise: refusing to recognise the outcome document.
+        (
+            "Washington said it would not recognise the G20 leaders' declaration.",
+            "Washington said it would recognise the G20 leaders' declaration.",
+            ("United States",),
+            "en",
+        ),
+        (
+            "Вашингтон не будет признавать итоговую декларацию саммита G20.",
+            "Вашингтон заявил, что признает итоговую декларацию саммита.",
+            ("United States",),
+            "ru",
+        ),
+    ],
+)
+def test_declaration_refusal_phrasings(
+    fires: str, silent: str, actors: tuple[str, ...], lang: str
+) -> None:
+    assert one(fires, D, lang=lang).actors == actors
+    assert D not in types_of(silent, lang=lang)
+
+
+def test_absent_list_keeps_every_member() -> None:
+    d = one("Отсутствовать будут президенты Молдавии и Узбекистана на саммите.", B, lang="ru")
+    assert d.actors == ("Moldova", "Uzbekistan")
