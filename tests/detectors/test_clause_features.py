@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from detectors.rules import RuleError, load_rules
-from tests.detectors.conftest import B, D, W, one, types_of
+from tests.detectors.conftest import B, D, R, W, one, types_of
 
 RU = {"lang": "ru"}
 
@@ -167,3 +167,42 @@ def test_declaration_refusal_phrasings(
 def test_absent_list_keeps_every_member() -> None:
     d = one("Отсутствовать будут президенты Молдавии и Узбекистана на саммите.", B, lang="ru")
     assert d.actors == ("Moldova", "Uzbekistan")
+
+
+@pytest.mark.parametrize(
+    ("text", "actors", "target"),
+    [
+        # The envoy's state told by a demonym fills the target.
+        (
+            "Черногория объявила российского дипломата персоной нон грата.",
+            ("Montenegro",),
+            "Russia",
+        ),
+        (
+            "Москва объявила «persona non grata» ряд американских дипсотрудников.",
+            ("Russia",),
+            "United States",
+        ),
+        ("Грузия прервала дипотношения с Россией.", ("Georgia",), "Russia"),
+        (
+            "МИД Украины объявил советника посольства России нежелательным лицом.",
+            ("Ukraine",),
+            "Russia",
+        ),
+    ],
+)
+def test_russian_rupture_phrasings(text: str, actors: tuple[str, ...], target: str) -> None:
+    d = one(text, R, lang="ru")
+    assert d.actors == actors and d.target == target
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "МИД объявил журналиста нежелательным лицом.",
+        "Москва вызвала посла Молдавии в МИД и вручила ему ноту протеста.",
+        "Армения и Турция восстановили дипотношения.",
+    ],
+)
+def test_russian_non_ruptures(text: str) -> None:
+    assert R not in types_of(text, lang="ru")
