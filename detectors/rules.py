@@ -202,6 +202,9 @@ class LanguageRules:
     one_name: re.Pattern[str] | None = None
     # A trailing time clause that dates the event before it ("… after the 2008 war").
     time_tail: re.Pattern[str] | None = None
+    # A generic treaty noun with its complement, for a target no table knows (group
+    # `phrase`): "the agreement on visa-free travel".
+    written_phrase: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -595,6 +598,7 @@ def _load_language(directory: Path) -> LanguageRules:
         name_run=_name_run(data.get("name_links"), where, line),
         one_name=_one_name(data.get("subject_name_links"), data.get("articles"), where, line),
         time_tail=_time_tail(data.get("time_tail"), where, line),
+        written_phrase=opt("written_phrase"),
     )
 
 

@@ -220,6 +220,7 @@ def _target(
         return (entity.state if entity.kind == "person" and entity.state else entity.name), None
     if type_rules.written_target:
         written = written_name(art.rules, masked, trigger_start, trigger_end)
+        written = written or written_phrase(art.rules, masked, trigger_start, trigger_end)
         if written:
             return written, "as written"
     if type_rules.org_fallback:
@@ -423,3 +424,19 @@ def written_name(
         if run.end() >= hi - 1:
             return run.group(0).rstrip(".'")
     return None
+
+
+def written_phrase(
+    lang: LanguageRules, masked: Masked, trigger_start: int, trigger_end: int
+) -> str | None:
+    """A generic treaty noun with its complement, starting inside the match, as written
+    ("the agreement on visa-free travel", "соглашения о ПВО"): the language's
+    `written_phrase` pattern (group `phrase`)."""
+    if lang.written_phrase is None:
+        return None
+    src = masked.sentence.text.replace("\u2019", "'")
+    lo, hi = masked.original_pos(trigger_start), masked.original_pos(trigger_end)
+    found = lang.written_phrase.search(src, lo, min(len(src), hi + 80))
+    if not found or found.start("phrase") > hi:
+        return None
+    return found.group("phrase")

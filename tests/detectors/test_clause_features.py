@@ -206,3 +206,31 @@ def test_russian_rupture_phrasings(text: str, actors: tuple[str, ...], target: s
 )
 def test_russian_non_ruptures(text: str) -> None:
     assert R not in types_of(text, lang="ru")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "target"),
+    [
+        # written_phrase: a treaty no table knows is the target as written, not dropped.
+        (
+            "Georgia exited the agreement on visa-free travel.",
+            "en",
+            "agreement on visa-free travel",
+        ),
+        ("Армения вышла из соглашения о ПВО.", "ru", "соглашения о ПВО"),
+        (
+            "Россия вышла из Договора о ракетах средней и меньшей дальности.",
+            "ru",
+            "Договора о ракетах средней и меньшей дальности",
+        ),
+    ],
+)
+def test_unknown_treaty_is_reported_as_written(text: str, lang: str, target: str) -> None:
+    d = one(text, W, lang=lang)
+    assert d.target == target and d.details["target_from"] == "as written"
+
+
+def test_generic_noun_without_complement_names_no_target() -> None:
+    # "the agreement zone" has no complement: no target, so no withdrawal.
+    assert W not in types_of("Russia withdrew its troops from the agreement zone.")
+    assert W not in types_of("Armenia left the union of Armenian writers.")
