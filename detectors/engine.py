@@ -68,6 +68,7 @@ class Article:
     published: dt.date | None
     trace: list[str] | None = None  # when a list, every rule match is explained here
     _masked: dict[tuple[str, int], Masked] = field(default_factory=dict)
+    _memo: dict[tuple[str, int], dict[int, bool]] = field(default_factory=dict)
     _hits: dict[str, list[tuple[int, frozenset[tuple[int, int]]]]] = field(default_factory=dict)
 
     @cached_property
@@ -139,6 +140,11 @@ class Article:
             b = source.find("\n", a)
             out.append(source[a : b if b >= 0 else len(source)])
         return out
+
+    def sentence_memo(self, fld: str, sent: Sentence) -> dict[int, bool]:
+        """Results of sentence-scope conditions for one sentence, shared by every type
+        (the language-wide vetoes are read once per sentence, not once per type)."""
+        return self._memo.setdefault((fld, sent.start), {})
 
     def masked(self, fld: str, sent: Sentence) -> Masked:
         key = (fld, sent.start)
@@ -268,7 +274,7 @@ def _find_candidates(
     text = mk.text
     out: list[Candidate] = []
     # Sentence-scope conditions do not depend on the match: evaluate each at most once.
-    memo: dict[int, bool] = {}
+    memo = art.sentence_memo(fld, sent)
     if art.trace is not None:
         _trace_sentence(art, tr, fld, sent, "candidate sentence")
         n_trace = len(art.trace)
