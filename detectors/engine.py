@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from detectors.entities import EntityTable, Mention
-from detectors.rules import TOKEN_CLOSE, TOKEN_OPEN, Cond, LanguageRules, Rule, TypeRules
+from detectors.masking import TOKEN as _TOKEN
+from detectors.masking import Masked, mask
+from detectors.masking import letter as _letter
+from detectors.rules import TOKEN_OPEN, Cond, LanguageRules, Rule, TypeRules
 from detectors.scan import Scanner, build_scanner
 from detectors.sentences import (
     Sentence,
@@ -24,59 +27,14 @@ from detectors.sentences import (
     split_sentences,
     tail_start,
 )
+from detectors.slots import MAX_SLOT_BONUS, Filled, fill_slots
 from newswatch.models import Detection, EventType, Modality
 
-_KIND_LETTER = {"person": "N", "org": "O", "treaty": "T", "armed_group": "A", "place": "P"}
-_TOKEN = re.compile(f"{TOKEN_OPEN}([A-Z])(\\d+){TOKEN_CLOSE}")
-_FIRST_PERSON = re.compile(r"(?<!\w)(?:we|our|i|мы|наш\w*|я)(?!\w)", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 # Type order for output: stable and matching EventType declaration order.
 _TYPE_ORDER = {t: i for i, t in enumerate(EventType)}
 # How many opening sentences define "the article's" main actor and organisation.
 _LEAD_SENTENCES = 8
-
-
-def _letter(m: Mention) -> str:
-    if m.entity.kind == "state":
-        if m.is_place:
-            return "P"
-        return "D" if m.via == "demonym" else "S"
-    return _KIND_LETTER[m.entity.kind]
-
-
-@dataclass(slots=True)
-class Masked:
-    """A sentence with every entity mention replaced by a token naming its kind and index."""
-
-    sentence: Sentence
-    text: str
-    mentions: list[Mention]
-    letters: list[str]
-    token_pos: list[tuple[int, int]]  # span of each token in `text`
-
-
-def mask(sentence: Sentence, table: EntityTable) -> Masked:
-    """Replace entity mentions by tokens; typographic apostrophes become ASCII."""
-    src = sentence.text.replace("\u2019", "'")
-    mentions = table.find(src, places=True)
-    parts: list[str] = []
-    letters: list[str] = []
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    length = 0
-    for i, m in enumerate(mentions):
-        chunk = src[pos : m.start]
-        parts.append(chunk)
-        length += len(chunk)
-        letter = _letter(m)
-        tok = f"{TOKEN_OPEN}{letter}{i}{TOKEN_CLOSE}"
-        parts.append(tok)
-        spans.append((length, length + len(tok)))
-        length += len(tok)
-        letters.append(letter)
-        pos = m.end
-    parts.append(src[pos:])
-    return Masked(sentence, "".join(parts), mentions, letters, spans)
 
 
 @dataclass(slots=True)
@@ -110,6 +68,7 @@ class Article:
     published: dt.date | None
     trace: list[str] | None = None  # when a list, every rule match is explained here
     _masked: dict[tuple[str, int], Masked] = field(default_factory=dict)
+    _memo: dict[tuple[str, int], dict[int, bool]] = field(default_factory=dict)
     _hits: dict[str, list[tuple[int, frozenset[tuple[int, int]]]]] = field(default_factory=dict)
 
     @cached_property
@@ -181,6 +140,11 @@ class Article:
             b = source.find("\n", a)
             out.append(source[a : b if b >= 0 else len(source)])
         return out
+
+    def sentence_memo(self, fld: str, sent: Sentence) -> dict[int, bool]:
+        """Results of sentence-scope conditions for one sentence, shared by every type
+        (the language-wide vetoes are read once per sentence, not once per type)."""
+        return self._memo.setdefault((fld, sent.start), {})
 
     def masked(self, fld: str, sent: Sentence) -> Masked:
         key = (fld, sent.start)
@@ -257,14 +221,6 @@ def _scope_text(cond: Cond, text: str, ms: int, me: int, clause: tuple[int, int]
     return text
 
 
-# A trailing time clause dates the event before it: "ties were cut after the 2008 war",
-# "отношения разорваны после войны 2008 года".
-_TIME_TAIL = re.compile(
-    r"\W{0,3}(?:after|following|since|during|in the wake of|после|с|со времени|в ходе|по итогам)\s[^;:.]{0,60}",
-    re.IGNORECASE,
-)
-
-
 def _is_background(
     lr: LanguageRules,
     text: str,
@@ -278,7 +234,7 @@ def _is_background(
         return True
     if any(p.search(text) for p in lr.background_sentence):
         return True
-    tail = _TIME_TAIL.match(text, clause[1])
+    tail = lr.time_tail.match(text, clause[1]) if lr.time_tail is not None else None
     if tail:
         ctext += " " + tail.group(0)
     years = [int(y) for y in _YEAR.findall(ctext)]
@@ -302,147 +258,23 @@ def _modality(lr: LanguageRules, tr: TypeRules, rule: Rule, window: str) -> Moda
     return tr.default_modality
 
 
-def _slot_mentions(m: re.Match[str], slot: str) -> list[int]:
-    out = []
-    for name, value in m.groupdict().items():
-        if value and name.rsplit("_", 1)[0] == slot:
-            out.extend(int(t.group(2)) for t in _TOKEN.finditer(value))
-    return out
-
-
-def _subject(
-    lr: LanguageRules, mk: Masked, before: int, letters: str, clause_start: int = 0
-) -> list[int]:
-    """Mentions forming the subject left of `before`, textual order.
-
-    The trigger's own clause is searched first ("… after Minsk reportedly sent weapons"),
-    then the whole sentence to its left ("Myanmar was absent … after the government refused").
-    """
-    if clause_start > 0:
-        own = _subject_from(lr, mk, before, letters, clause_start)
-        if own:
-            # A list split by the clause-breaking commas ("India, Saudi Arabia, Mexico and
-            # the UAE did not sign") continues to the left of the clause.
-            if _LIST_HEAD.fullmatch(mk.text[clause_start : mk.token_pos[own[0]][0]]):
-                full = _subject_from(lr, mk, before, letters, 0)
-                if len(full) > len(own) and full[-len(own) :] == own:
-                    return full
-            return own
-        if _FIRST_PERSON.search(mk.text[clause_start:before]):
-            return []  # "… after we exit the EU": the speaker, not a state named earlier
-    return _subject_from(lr, mk, before, letters, 0)
-
-
-_LIST_HEAD = re.compile(r"\W*(?:the\s+)?", re.IGNORECASE)
-
-
-def _subject_from(lr: LanguageRules, mk: Masked, before: int, letters: str, lo: int) -> list[int]:
-    found: list[tuple[int, bool]] = []
-    for i, (s, _e) in enumerate(mk.token_pos):
-        if s >= before or s < lo or mk.letters[i] not in letters:
-            continue
-        prep = False
-        if lr.subject_preps is not None:
-            pm = lr.subject_preps.search(mk.text[max(0, s - 40) : s])
-            prep = bool(pm) and not pm.group(0).lower().startswith("of")
-            if pm and pm.group(0).lower().startswith("of"):
-                prep = "of"  # type: ignore[assignment]
-        found.append((i, prep))  # type: ignore[arg-type]
-    plain = [i for i, p in found if p is False]
-    if plain:
-        chain = [plain[-1]]
-        # Walk left while the gap between mentions only joins them into one noun phrase
-        # ("Burkina Faso, Mali and Niger"; "the ministers of Ukraine, Estonia and Latvia").
-        for i, p in reversed(found):
-            if i >= chain[-1] or mk.token_pos[i][0] >= mk.token_pos[chain[-1]][0]:
-                continue
-            gap = mk.text[mk.token_pos[i][1] : mk.token_pos[chain[-1]][0]]
-            if p not in (False, "of") or lr.join_words is None or not lr.join_words.search(gap):
-                break
-            chain.append(i)
-        return chain[::-1]
-    of = [i for i, p in found if p == "of"]
-    return [of[-1]] if of else []
-
-
-def _antecedent(lr: LanguageRules, mk: Masked, clause_start: int, letters: str) -> list[int]:
-    """'X, whose government is boycotting …': the mention the relative clause hangs on."""
-    if lr.relative is None or not lr.relative.match(mk.text[clause_start:]):
-        return []
-    head = mk.text[:clause_start].rstrip(" ,")
-    for i in range(len(mk.token_pos) - 1, -1, -1):
-        e = mk.token_pos[i][1]
-        if e <= len(head) and len(head) - e <= 2:
-            return [i] if mk.letters[i] in letters else []
-    return []
-
-
-def _speaker_right(mk: Masked, after: int, letters: str) -> list[int]:
-    """'…," Popescu said': the speaker after a quotation stands in for a pronoun subject."""
-    m = re.search(
-        f"{TOKEN_OPEN}[{letters}](\\d+){TOKEN_CLOSE}(?:\\s+\\S+){{0,3}}?\\s+(?:said|told|says|added|stated|wrote|declared|announced|заявил\\w*|сказал\\w*|сообщил\\w*)",
-        mk.text[after:],
-    )
-    return [int(m.group(1))] if m else []
-
-
-def _prep_slots(tr: TypeRules, mk: Masked, start: int) -> dict[str, list[int]]:
-    """Fill slots from 'from X', 'to X', 'with X' … right of the trigger start."""
-    out: dict[str, list[int]] = {"actor": [], "target": []}
-    if not tr.preps:
-        return out
-    for i, (s, _e) in enumerate(mk.token_pos):
-        if s < start:
-            continue
-        head = mk.text[max(start, s - 30) : s].lower()
-        for prep, slot in tr.preps.items():
-            if re.search(f"(?<!\\w){re.escape(prep)}\\s+(?:the\\s+|its\\s+)?(?:\\S+\\s+)?$", head):
-                kinds = tr.actor_kinds if slot == "actor" else tr.target_kinds
-                if mk.letters[i] in kinds + "P":
-                    out[slot].append(i)
-                break
-    return out
-
-
-def _names(mk: Masked, idx: list[int]) -> list[str]:
-    seen: list[str] = []
-    for i in idx:
-        n = mk.mentions[i].entity.name
-        if n not in seen:
-            seen.append(n)
-    return seen
-
-
-def _actor_tuple(mk: Masked, idx: list[int], table: EntityTable) -> tuple[str, ...]:
-    """States first, then people (whose state is added if missing), then others."""
-    states: list[str] = []
-    people: list[str] = []
-    others: list[str] = []
-    for i in idx:
-        e = mk.mentions[i].entity
-        if e.kind == "state":
-            states.append(e.name)
-        elif e.kind == "person":
-            people.append(e.name)
-            if e.state:
-                states.append(e.state)
-        else:
-            others.append(e.name)
-    out: list[str] = []
-    for n in states + people + others:
-        if n not in out:
-            out.append(n)
-    return tuple(out)
-
-
-def _find_candidates(art: Article, fld: str, sent: Sentence, tr: TypeRules) -> list[Candidate]:
+def _find_candidates(
+    art: Article,
+    fld: str,
+    sent: Sentence,
+    tr: TypeRules,
+    floor: tuple[float, int] | None = None,
+) -> list[Candidate]:
+    """The candidates of one type in one sentence. Rules that cannot outrank `floor` (the
+    rank of the evidence already in hand, or of this sentence's own earlier candidates)
+    are not run: only the best candidate per type is reported (speed, same result)."""
     lr = art.rules
     mk = art.masked(fld, sent)
     index = sent.start
     text = mk.text
     out: list[Candidate] = []
     # Sentence-scope conditions do not depend on the match: evaluate each at most once.
-    memo: dict[int, bool] = {}
+    memo = art.sentence_memo(fld, sent)
     if art.trace is not None:
         _trace_sentence(art, tr, fld, sent, "candidate sentence")
         n_trace = len(art.trace)
@@ -453,6 +285,8 @@ def _find_candidates(art: Article, fld: str, sent: Sentence, tr: TypeRules) -> l
             art.trace.append(f"{tr.type.value} [{fld}#{index}]   no {missing} named: not read")
         return out
     for rule in tr.rules:
+        if floor is not None and art.trace is None and _ceiling(tr, sent, rule) <= floor:
+            continue
         for m in rule.regex.finditer(text):
             ms, me = m.start(), m.end()
             clause = _clause(lr, text, ms, me)
@@ -462,17 +296,51 @@ def _find_candidates(art: Article, fld: str, sent: Sentence, tr: TypeRules) -> l
                 why = f"modality {modality.value}"
             cand = None
             if why is None:
-                cand = _fill_slots(art, tr, rule, mk, m, clause, fld, index, modality)
-                if cand is None:
+                filled = fill_slots(art, tr, rule, mk, m, clause)
+                if filled is None:
                     why = "slots"
                 else:
+                    cand = _candidate(art, tr, rule, mk, m, fld, modality, filled)
                     out.append(cand)
+                    if floor is None or _rank(cand) > floor:
+                        floor = _rank(cand)
             if art.trace is not None:
                 _trace(art, rule, mk, m, fld, index, cand, why)
     if art.trace is not None and len(art.trace) == n_trace:
         art.trace.append(f"{tr.type.value} [{fld}#{index}]   no rule pattern matches this sentence")
         _trace_close_rules(art, tr, fld, index, text)
     return out
+
+
+def _candidate(
+    art: Article,
+    tr: TypeRules,
+    rule: Rule,
+    mk: Masked,
+    m: re.Match[str],
+    fld: str,
+    modality: Modality,
+    filled: Filled,
+) -> Candidate:
+    """A match whose slots are filled, with its target written for display."""
+    details: dict[str, str] = {"field": fld, "trigger": m.group(0).replace(TOKEN_OPEN, "")}
+    details.update(filled.details)
+    if filled.target_entity:
+        details["target_entity"] = filled.target_entity
+    return Candidate(
+        type=tr.type,
+        rule=rule,
+        sentence=mk.sentence,
+        field=fld,
+        index=mk.sentence.start,
+        actors=filled.actors,
+        target=_format_target(tr, filled.target_entity, art, mk, m),
+        target_entity=filled.target_entity,
+        modality=modality,
+        confidence=min(filled.confidence, 0.99),
+        trigger=details["trigger"],
+        details=details,
+    )
 
 
 def _trace_close_rules(art: Article, tr: TypeRules, fld: str, index: int, text: str) -> None:
@@ -633,194 +501,6 @@ def _trace_near_sentences(art: Article, fld: str) -> None:
             _trace_sentence(art, tr, fld, sent, f"near miss (prefilter: no word of {words})")
 
 
-def _fill_slots(
-    art: Article,
-    tr: TypeRules,
-    rule: Rule,
-    mk: Masked,
-    m: re.Match[str],
-    clause: tuple[int, int],
-    fld: str,
-    index: int,
-    modality: Modality,
-) -> Candidate | None:
-    lr = art.rules
-    ms, me = m.start(), m.end()
-    slots = {s: _slot_mentions(m, s) for s in ("actor", "target")}
-    preps = _prep_slots(tr, mk, ms)
-    subject_slot = rule.subject
-    if subject_slot != "none":
-        subj_kinds = tr.actor_kinds if subject_slot == "actor" else tr.target_kinds
-        if not slots[subject_slot]:
-            slots[subject_slot] = _antecedent(lr, mk, clause[0], subj_kinds)
-        if not slots[subject_slot]:
-            slots[subject_slot] = _subject(lr, mk, ms, subj_kinds, clause[0])
-    for slot in ("actor", "target"):
-        if not slots[slot]:
-            slots[slot] = preps[slot]
-    # "between Armenia and Belarus", "Armenia and Belarus sever ties": both sides named.
-    # A pair naming only the counterpart ("the Belarusian envoy") fills the target when
-    # nothing else did, and never replaces the subject found for the trigger.
-    for pair in tr.pairs:
-        pm = pair.search(mk.text)
-        if not pm:
-            continue
-        p_actor, p_target = _slot_mentions(pm, "actor"), _slot_mentions(pm, "target")
-        if p_actor:
-            slots["actor"] = p_actor + p_target
-            slots["target"] = p_target
-            break
-        if slots["actor"]:
-            own = {mk.mentions[i].entity.name for i in slots["actor"]}
-            p_target = [i for i in p_target if mk.mentions[i].entity.name not in own]
-            if p_target and not slots["target"]:
-                slots["target"] = p_target
-        else:
-            slots["actor"] = p_target
-            slots["target"] = p_target
-        break
-    confidence = rule.confidence
-    details: dict[str, str] = {"field": fld, "trigger": m.group(0).replace(TOKEN_OPEN, "")}
-
-    # Actor fallbacks: the speaker of a quotation, then a pronoun resolved to the article.
-    actor_names: tuple[str, ...] = ()
-    if slots["actor"]:
-        actor_names = _actor_tuple(mk, slots["actor"], art.table)
-    else:
-        speaker = _speaker_right(mk, me, tr.actor_kinds)
-        if speaker:
-            actor_names = _actor_tuple(mk, speaker, art.table)
-            details["actor_from"] = "speaker"
-        elif (
-            subject_slot == "actor"
-            and tr.pronoun_actor
-            and lr.pronouns is not None
-            and lr.pronouns.search(mk.text[clause[0] if clause[0] < ms else 0 : ms])
-        ):
-            named_targets = {mk.mentions[i].entity.name for i in slots["target"]}
-            main = art.main_entity(tr.actor_kinds.replace("P", ""), exclude=named_targets)
-            if main:
-                actor_names = (main,)
-                confidence -= 0.05
-                details["actor_from"] = "article"
-        if not actor_names and subject_slot == "actor" and tr.written_actor:
-            written = _written_subject(lr, mk.text, clause[0] if clause[0] < ms else 0, ms)
-            if written:
-                actor_names = (written,)
-                confidence -= 0.05
-                details["actor_from"] = "as written"
-    # Target: named slot or preposition, else the first fitting mention right of the trigger.
-    target_idx = [i for i in slots["target"] if _names(mk, [i])[0] not in actor_names]
-    if not target_idx and slots["target"] and len(actor_names) > 1:
-        target_idx = slots["target"][:1]  # a pair: the second party is also the target
-    if not target_idx and tr.target_right:
-        for i, (s, _e) in enumerate(mk.token_pos):
-            fits = s >= ms and mk.letters[i] in tr.target_kinds
-            if fits and mk.mentions[i].entity.name not in actor_names:
-                target_idx = [i]
-                break
-    target_entity = None
-    if target_idx:
-        ent = mk.mentions[target_idx[0]].entity
-        target_entity = ent.name
-        if ent.kind == "person" and ent.state:
-            target_entity = ent.state
-    elif tr.written_target and (written := _written_name(mk, ms, me)):
-        target_entity = written
-        details["target_from"] = "as written"
-    elif tr.org_fallback:
-        target_entity = art.main_entity(tr.target_kinds, exclude=set(actor_names))
-        if target_entity:
-            details["target_from"] = "article"
-            confidence -= 0.05
-    if details.get("actor_from") == "speaker" and target_entity in actor_names:
-        actor_names = ()  # "… arrived in Ukraine, Zelensky said": the speaker is the recipient
-    if "actor" in tr.need and not actor_names:
-        return None
-    if "target" in tr.need and target_entity is None:
-        return None
-    if actor_names and target_entity and target_entity == actor_names[0] and len(actor_names) == 1:
-        target_entity = None
-        if "target" in tr.need:
-            return None
-    confidence += 0.05 * bool(actor_names) + 0.05 * bool(target_entity)
-    target = _format_target(tr, target_entity, art, mk, m)
-    if target_entity:
-        details["target_entity"] = target_entity
-    return Candidate(
-        type=tr.type,
-        rule=rule,
-        sentence=mk.sentence,
-        field=fld,
-        index=index,
-        actors=actor_names,
-        target=target,
-        target_entity=target_entity,
-        modality=modality,
-        confidence=min(confidence, 0.99),
-        trigger=details["trigger"],
-        details=details,
-    )
-
-
-# A proper name as written: capitalised words, joined by lower-case linking words
-# ("Union of South American Nations", "Indus Waters Treaty"). No vocabulary: only case.
-_NAME_RUN = re.compile(
-    r"(?<![\w\ue000\ue001])(?-i:[A-ZА-ЯЁ])[\w'’.-]*"
-    r"(?:\s+(?:(?:of|for|and|the|on|de|la)\s+)*(?-i:[A-ZА-ЯЁ])[\w'’.-]*)+"
-)
-
-
-_ONE_NAME = re.compile(
-    r"\W*(?:(?-i:the|The) )?(?P<name>(?-i:[A-ZА-ЯЁ])[\w'’-]+(?:\s+(?:(?:of|for|and|the|de)\s+)*"
-    r"(?-i:[A-ZА-ЯЁ])[\w'’-]+)*)(?P<rest>[^\ue000\ue001]*)$"
-)
-
-
-def _written_subject(lr: LanguageRules, text: str, start: int, ms: int) -> str | None:
-    """A name opening the trigger's clause, with at most a few words before the trigger
-    ("Somaliland recalled", "Republika Srpska will boycott"), that no table knows."""
-    m = _ONE_NAME.match(text[start:ms])
-    if not m or len(m.group("rest").split()) > 4:
-        return None
-    name = m.group("name")
-    words = name.split()
-    if words[0] in lr.not_names:
-        return None
-    if len(words) == 1 and lr.not_name_pattern is not None and lr.not_name_pattern.search(name):
-        return None
-    return name
-
-
-def _written_name(mk: Masked, ms: int, me: int) -> str | None:
-    """The name (two or more capitalised words) that the match ends in or runs into, read
-    on the sentence as written (a demonym inside a name, "South American", stays).
-
-    The trigger word itself is skipped: it may be capitalised at a sentence start."""
-    first = mk.text.find(" ", ms, me)
-    if first < 0:
-        return None
-    src = mk.sentence.text.replace("\u2019", "'")
-    lo, hi = _original_pos(mk, first), _original_pos(mk, me)
-    for m in _NAME_RUN.finditer(src, lo, min(len(src), hi + 80)):
-        if m.start() > hi:
-            break
-        if m.end() >= hi - 1:
-            return m.group(0).rstrip(".'")
-    return None
-
-
-def _original_pos(mk: Masked, pos: int) -> int:
-    """The position in the sentence as written that `pos` in the masked text stands for."""
-    shift = 0
-    for i, (s, e) in enumerate(mk.token_pos):
-        if e > pos:
-            break
-        m = mk.mentions[i]
-        shift += (e - s) - (m.end - m.start)
-    return pos - shift
-
-
 def _venue(art: Article, mk: Masked) -> str | None:
     """Where the meeting is held: a capital used as a place (reported by its canonical
     city name, so "в Минске" and "in Minsk" agree), else a place named as written after
@@ -952,6 +632,13 @@ def _settled(c: Candidate | None) -> bool:
     )
 
 
+def _ceiling(tr: TypeRules, sent: Sentence, rule: Rule | None = None) -> tuple[float, int]:
+    """The best rank any candidate of `rule` (default: of any rule of the type) could reach
+    in `sent`: its confidence with every slot bonus, and the sentence's length."""
+    conf = rule.confidence if rule is not None else tr.max_confidence
+    return (round(min(conf + MAX_SLOT_BONUS, 0.99), 3), min(len(sent.text), 250))
+
+
 def _rank(c: Candidate) -> tuple[float, int]:
     # Ties go to the fuller sentence: a body sentence usually says more than a headline
     # or subtitle line that repeats it (capped so rambling sentences do not win).
@@ -972,7 +659,11 @@ def run(art: Article) -> list[Candidate]:
                     if art.trace is not None:
                         _trace_sentence(art, tr, fld, sent, "not read (already proven)")
                     continue  # a strong, full-sentence proof is already in hand
-                for c in _find_candidates(art, fld, sent, tr):
+                cur = best.get(tr.type)
+                floor = _rank(cur) if cur is not None and cur.field == fld else None
+                if floor is not None and art.trace is None and _ceiling(tr, sent) <= floor:
+                    continue  # no rule of the type could outrank the evidence in hand
+                for c in _find_candidates(art, fld, sent, tr, floor):
                     cur = best.get(tr.type)
                     if (
                         cur is None

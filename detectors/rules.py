@@ -13,6 +13,7 @@ Placeholder language (see detectors/README.md for the analyst's version):
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -90,6 +91,9 @@ class Rule:
     requires: tuple[Cond, ...]
     subject: str  # which slot the grammatical subject (left of the trigger) fills
     source: str  # "file:line", for error messages and debugging
+    # With no subject left of the trigger, the first actor right of its start (inside the
+    # clause) is the subject: verb-first orders ("на саммит не приедет премьер Армении").
+    subject_right: bool = False
     # For explanations only: the placeholders every match of each pattern must contain,
     # as (name, regex), so a trace can say "has {LEAVE}, lacks {ORGREF}".
     parts: tuple[tuple[tuple[str, re.Pattern[str]], ...], ...] = ()
@@ -134,6 +138,11 @@ class TypeRules:
     # claim and its denial are usually told in different sentences.
     denied_by: re.Pattern[str] | None = None
 
+    @property
+    def max_confidence(self) -> float:
+        """The highest confidence of any rule of the type."""
+        return max(r.confidence for r in self.rules)
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class LanguageRules:
@@ -174,6 +183,28 @@ class LanguageRules:
     # Capitalised words that open a clause without being a name ("The", "Officials").
     not_names: frozenset[str] = frozenset()
     not_name_pattern: re.Pattern[str] | None = None  # word shapes that are not names
+    # Slot filling (slots.py). First-person words: a clause whose subject is "we" names
+    # the speaker, not a state named earlier in the sentence.
+    first_person: re.Pattern[str] | None = None
+    # Verbs that end a quotation's attribution ("…," Popescu said): the speaker.
+    speech_verbs: re.Pattern[str] | None = None
+    # A preposition whose object may still be a subject, as a last resort ("the Prime
+    # Minister of Armenia said"); an object of any other `subject_preps` never is.
+    weak_preposition: re.Pattern[str] | None = None
+    # Words allowed between a type's `preps` and its object ("to the", "to its").
+    determiners: str = ""
+    # What may stand between a clause break and a list's first name ("…, the UAE and …"),
+    # built from the language's `articles`.
+    list_head: re.Pattern[str] | None = None
+    # Names no table knows, as written: a run of capitalised words joined by `name_links`
+    # (a target), and one such name opening a clause (a subject; `subject_name_links`).
+    name_run: re.Pattern[str] | None = None
+    one_name: re.Pattern[str] | None = None
+    # A trailing time clause that dates the event before it ("… after the 2008 war").
+    time_tail: re.Pattern[str] | None = None
+    # A generic treaty noun with its complement, for a target no table knows (group
+    # `phrase`): "the agreement on visa-free travel".
+    written_phrase: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,8 +356,8 @@ _TYPE_KEYS = {
     "__line__",
 }  # fmt: skip
 _RULE_KEYS = {
-    "id", "pattern", "patterns", "confidence", "modality", "unless", "requires", "subject",
-    "__line__",
+    "id", "pattern", "patterns", "any_order", "gap", "confidence", "modality", "unless",
+    "requires", "subject", "subject_right", "__line__",
 }  # fmt: skip
 
 
@@ -364,6 +395,8 @@ def _load_type(path: Path, lang: str, lang_macros: dict[str, str]) -> TypeRules:
             raise RuleError(where, line, f"unknown keys {sorted(unknown)} in rule")
         rid = item.get("id")
         pats = item.get("patterns") or ([item["pattern"]] if "pattern" in item else [])
+        if "any_order" in item:
+            pats = list(pats) + _any_order(item["any_order"], item.get("gap", 6), where, line)
         if not rid or not pats:
             raise RuleError(where, line, "a rule needs an `id` and a `pattern`")
         body = "|".join(f"(?:{expand(p, macros, where, line)})" for p in pats)
@@ -383,6 +416,7 @@ def _load_type(path: Path, lang: str, lang_macros: dict[str, str]) -> TypeRules:
                 unless=_conds(item.get("unless"), macros, where, line),
                 requires=_conds(item.get("requires"), macros, where, line),
                 subject=subject,
+                subject_right=bool(item.get("subject_right", False)),
                 source=f"{where}:{line}",
                 parts=tuple(_parts(p, macros, where, line) for p in pats),
             )
@@ -426,6 +460,17 @@ def _load_type(path: Path, lang: str, lang_macros: dict[str, str]) -> TypeRules:
         if data.get("denied_by")
         else None,
     )
+
+
+def _any_order(parts: Any, gap: Any, where: str, line: int | None) -> list[str]:
+    """Patterns for parts that may come in any order (free word order, as in Russian):
+    every permutation, the parts separated by at most `gap` words."""
+    if not isinstance(parts, list) or not 2 <= len(parts) <= 3:
+        raise RuleError(where, line, "`any_order` takes a list of two or three patterns")
+    if not isinstance(gap, int) or not 0 <= gap <= 20:
+        raise RuleError(where, line, "`gap` must be a number of words from 0 to 20")
+    joiner = f" (?:\\S+ ){{0,{gap}}}?"
+    return [joiner.join(str(p) for p in order) for order in itertools.permutations(parts)]
 
 
 def _parts(pattern: str, macros: dict[str, str], where: str, line: int | None) -> tuple:
@@ -543,7 +588,80 @@ def _load_language(directory: Path) -> LanguageRules:
         document_owner=opt("document_owner", 0),
         not_names=frozenset(str(w) for w in data.get("not_names") or []),
         not_name_pattern=opt("not_name_pattern"),
+        first_person=_words(data.get("first_person"), where, line),
+        speech_verbs=_words(data.get("speech_verbs"), where, line, 0),
+        weak_preposition=_words(data.get("weak_preposition"), where, line),
+        determiners=_alternation(data["determiners"], where, line)
+        if data.get("determiners")
+        else "",
+        list_head=_list_head(data.get("articles"), where, line),
+        name_run=_name_run(data.get("name_links"), where, line),
+        one_name=_one_name(data.get("subject_name_links"), data.get("articles"), where, line),
+        time_tail=_time_tail(data.get("time_tail"), where, line),
+        written_phrase=opt("written_phrase"),
     )
+
+
+# Capitalised words, case-sensitively, in the scripts the rule files are written in.
+_CAPITALISED = r"(?-i:[A-ZА-ЯЁ])"
+
+
+def _words(
+    items: Any, where: str, line: int | None, flags: int = re.IGNORECASE
+) -> re.Pattern[str] | None:
+    """Whole words (or phrases) from a list; an entry ending in `*` matches any ending."""
+    if not items:
+        return None
+    if not isinstance(items, list):
+        raise RuleError(where, line, "expected a list of words")
+    alts = []
+    for w in items:
+        w = str(w)
+        tail = r"\w*" if w.endswith("*") else ""
+        alts.append(re.escape(w.rstrip("*")) + tail)
+    return _compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", where, line, flags)
+
+
+def _list_head(articles: Any, where: str, line: int | None) -> re.Pattern[str]:
+    """What may stand between a clause break and a list's first name: punctuation and an
+    article ("…, the UAE")."""
+    arts = _links(articles, where, line)
+    return _compile(r"\W*" + (rf"(?:(?:{arts})\s+)?" if arts else ""), where, line)
+
+
+def _links(items: Any, where: str, line: int | None) -> str:
+    return "|".join(re.escape(str(w)) for w in items or [])
+
+
+def _name_run(items: Any, where: str, line: int | None) -> re.Pattern[str] | None:
+    """Two or more capitalised words, joined by the link words ("Union of South American
+    Nations"). Case-sensitive: only case tells a name here."""
+    links = _links(items, where, line)
+    word = _CAPITALISED + r"[\w'’.-]*"
+    join = rf"\s+(?:(?:{links})\s+)*" if links else r"\s+"
+    return _compile(rf"(?<![\w\ue000\ue001]){word}(?:{join}{word})+", where, line, 0)
+
+
+def _one_name(items: Any, articles: Any, where: str, line: int | None) -> re.Pattern[str] | None:
+    """One name opening a text (after an optional article), and the rest (group `rest`)."""
+    links = _links(items, where, line)
+    word = _CAPITALISED + r"[\w'’-]+"
+    join = rf"\s+(?:(?:{links})\s+)*" if links else r"\s+"
+    arts = "|".join(f"{re.escape(str(a))}|{re.escape(str(a).capitalize())}" for a in articles or [])
+    lead = f"(?:(?:{arts}) )?" if arts else ""
+    return _compile(
+        rf"\W*{lead}(?P<name>{word}(?:{join}{word})*)(?P<rest>[^\ue000\ue001]*)$",
+        where,
+        line,
+        0,
+    )
+
+
+def _time_tail(items: Any, where: str, line: int | None) -> re.Pattern[str] | None:
+    if not items:
+        return None
+    alts = "|".join(str(i) for i in items)
+    return _compile(rf"\W{{0,3}}(?:{alts})\s[^;:.]{{0,60}}", where, line)
 
 
 def _months(items: Any, macros: dict[str, str], where: str, line: int | None) -> tuple:
