@@ -32,6 +32,14 @@ _MAGIC = (
 _LABELLED_GENERIC = ("application/octet-stream", "text/plain", "binary/octet-stream")
 
 
+def init_worker() -> None:
+    """Initializer of extraction worker processes: they die with the process that started them,
+    also after its kill -9, instead of lingering as orphans (see offload.watch_parent)."""
+    from newswatch.offload import watch_parent
+
+    watch_parent()
+
+
 def sniff_binary(page: bytes) -> str | None:
     """What a non-HTML body is, judged by its first bytes (None: could be HTML)."""
     head = page[:16]
