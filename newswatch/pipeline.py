@@ -167,7 +167,7 @@ def _save_state(store: Store, state: FeedState, outcome: SourceOutcome) -> None:
     full fetch next time)."""
     try:
         store.save_feed_state(state)
-    except StoreError as error:
+    except Exception as error:  # StoreError, or a bug: either way it stays with this source
         outcome.warnings.append(f"feed state not saved: {error}")
         log.error("source %r: feed state not saved: %s", state.source, error)
 
