@@ -50,6 +50,8 @@ def watch_parent(parent: int | None = None) -> None:
     are started from executor threads that may end long before the process — a long-lived pool
     would lose its workers. A daemon thread checks every half second that the parent is still
     ours instead (after a kill -9 the child is re-parented), on every platform."""
+    # Callers pass the parent's pid when they know it: a child that starts slowly may already
+    # be re-parented (to init) when it gets here, and would then watch the wrong process.
     parent = parent or os.getppid()
 
     def watch() -> None:
