@@ -38,7 +38,8 @@ SEED = int(os.environ.get("NEWSWATCH_CHAOS_SEED") or 1313)
 KILLS = 4  # killed runs; each is bounded by RUN_TIMEOUT, the whole test by BUDGET
 RUN_TIMEOUT = 90.0
 BUDGET = 420.0  # seconds, a hard stop for a machine far slower than CI's
-SLACK_DROPS_AFTER_STORING = False  # switch on once the stand-in has that mode (see docstring)
+# Switch on once the stand-in has that mode (see the docstring); NEWSWATCH_CHAOS_SLACK_DROPS=1 too.
+SLACK_DROPS_AFTER_STORING = os.environ.get("NEWSWATCH_CHAOS_SLACK_DROPS") == "1"
 CHAOS_FETCH = {
     "NEWSWATCH_FETCH_TIMEOUT": "10",
     "NEWSWATCH_FETCH_RETRIES": "1",
