@@ -131,8 +131,10 @@ class _Worker:
         deadline = time.monotonic() + timeout
         try:
             _send(self._in, (function, args, kwargs))
-            ready, _, _ = select.select([self._out], [], [], max(0.0, deadline - time.monotonic()))
-            if not ready:
+            # poll, not select: a process with a thousand feeds open has fds above 1024.
+            waiting = select.poll()
+            waiting.register(self._out, select.POLLIN)
+            if not waiting.poll(max(0.0, deadline - time.monotonic()) * 1000):
                 self.kill()
                 raise WorkerTimeout(f"no result within {timeout:g}s")
             ok, value = _receive(self._out)
