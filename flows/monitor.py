@@ -274,8 +274,9 @@ async def _poll(
     )
     channel = settings.slack_channel or config.alerts.channel or DEFAULT_CHANNEL
     store = Store(settings.resolved_database_url)
+    run_id = str(flow_run.get_id() or _run_name())
+    store.start_run(run_id)  # its claims are its own while it lives (heartbeat, pid)
     try:
-        run_id = str(flow_run.get_id() or _run_name())
         chosen = select_sources(config, tags, shard, shards)
         states = store.feed_states()
         limits = FetchLimits.from_env()
@@ -328,4 +329,5 @@ async def _poll(
         )
         return summary
     finally:
+        store.finish_run(run_id)  # whatever it left unfinished is free for the next run at once
         store.dispose()  # a PostgreSQL pool must not outlive the run

@@ -32,6 +32,19 @@ _MAGIC = (
 _LABELLED_GENERIC = ("application/octet-stream", "text/plain", "binary/octet-stream")
 
 
+def init_worker() -> None:
+    """Initializer of extraction worker processes: they die with the process that started them,
+    also after its kill -9, instead of lingering as orphans (see offload.watch_parent)."""
+    import multiprocessing
+
+    from newswatch.offload import watch_parent
+
+    # The pid the pool was started from, not getppid(): a worker still starting up when its
+    # parent was killed is already re-parented by the time it gets here.
+    parent = multiprocessing.parent_process()
+    watch_parent(parent.pid if parent is not None else None)
+
+
 def sniff_binary(page: bytes) -> str | None:
     """What a non-HTML body is, judged by its first bytes (None: could be HTML)."""
     head = page[:16]

@@ -23,13 +23,13 @@ from multiprocessing import get_context
 import detectors
 from newswatch.config import Source, SourcesConfig
 from newswatch.developments import AnalysedArticle
-from newswatch.extract import extract_article
-from newswatch.feeds import FeedParseError, parse_feed
-from newswatch.fetch import Fetcher, FetchError
+from newswatch.extract import extract_article, init_worker
+from newswatch.feeds import FeedParseError, parse_feed_off_loop
+from newswatch.fetch import AddressGuard, Fetcher, FetchError
 from newswatch.models import FeedItem
 from newswatch.netguard import make_guard
 from newswatch.redact import redact
-from newswatch.store import FeedState, Store, utcnow
+from newswatch.store import FeedState, Store, StoreError, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +132,13 @@ async def poll_source(
     try:
         jobs = await _poll(fetcher, store, source, state, outcome, run_id)
     except Exception as error:  # an expected fault or a bug: either way it stays in this source
+        if isinstance(error, StoreError):
+            # The store failed, not the feed: report it against this source's step, but keep
+            # the feed's record (no back-off for the site; the store may not take writes).
+            detail = f"store error: {error}"
+            log.error("source %r: %s", source.name, detail)
+            outcome.status, outcome.error = "error", detail
+            return outcome, []
         if isinstance(error, FetchError | FeedParseError):
             detail = str(error) if isinstance(error, FetchError) else f"{error} ({source.url})"
             log.warning("source %r failed: %s", source.name, detail)
@@ -140,7 +147,7 @@ async def poll_source(
             log.exception("source %r failed unexpectedly", source.name)
         interval = source.interval or schedule_interval
         _record_failure(state, outcome, detail, now, interval, getattr(error, "retry_after", None))
-        store.save_feed_state(state)
+        _save_state(store, state, outcome)
         return outcome, []
     state.consecutive_failures = 0
     state.failing_since = None
@@ -148,11 +155,22 @@ async def poll_source(
     state.next_poll_at = now + source.interval if source.interval else None
     outcome.consecutive_failures = 0
     outcome.last_success_at = now
-    store.save_feed_state(state)
+    _save_state(store, state, outcome)
     log.info(
         "source %r: %s, %d items, %d new", source.name, outcome.status, outcome.items, outcome.new
     )
     return outcome, jobs
+
+
+def _save_state(store: Store, state: FeedState, outcome: SourceOutcome) -> None:
+    """Save the feed's state; a store error here is this source's warning, never the run's
+    crash (the items already claimed are still processed; unsaved validators only cost a
+    full fetch next time)."""
+    try:
+        store.save_feed_state(state)
+    except Exception as error:  # StoreError, or a bug: either way it stays with this source
+        outcome.warnings.append(f"feed state not saved: {error}")
+        log.error("source %r: feed state not saved: %s", state.source, error)
 
 
 def _record_failure(
@@ -197,9 +215,15 @@ async def _poll(
     )
     if response.not_modified:
         outcome.status = "not_modified"
-        return []
-    state.etag, state.last_modified = response.etag, response.last_modified
-    parsed = parse_feed(
+        # Items a dead run claimed and never finished come back even though the feed has
+        # nothing new: they are rebuilt from the store.
+        orphans = _take_over_orphans(store, source, outcome, run_id)
+        return list(
+            await asyncio.gather(
+                *(_fetch_page(fetcher, source, guard, outcome, k, i) for k, i in orphans)
+            )
+        )
+    parsed = await parse_feed_off_loop(
         response.content, source=source.name, url=response.url, headers=response.headers
     )
     if parsed.warning:
@@ -215,42 +239,81 @@ async def _poll(
     claimed = store.claim_items(
         source.name,
         [
-            (key, {"url": item.url, "title": item.title[:1000], "published_at": item.published})
+            (
+                key,
+                {
+                    "url": item.url,
+                    "title": item.title[:1000],
+                    "published_at": item.published,
+                    # Kept with the claim, so the item can be finished without the feed.
+                    "guid": item.item_id,
+                    "summary": item.summary,
+                },
+            )
             for key, item in keyed.items()
         ],
         run_id,
     )
     outcome.new = len(claimed)
     new_items = [(key, item) for key, item in keyed.items() if key in claimed]
+    taken = {key for key, _ in new_items}
+    new_items += [
+        (k, i) for k, i in _take_over_orphans(store, source, outcome, run_id) if k not in taken
+    ]
+    # The validators only now: a fault before this point (parse, claim) must not leave the
+    # next poll a 304 for items nobody claimed.
+    state.etag, state.last_modified = response.etag, response.last_modified
+    return list(
+        await asyncio.gather(
+            *(_fetch_page(fetcher, source, guard, outcome, k, i) for k, i in new_items)
+        )
+    )
 
-    async def fetch_page(key: str, item: FeedItem) -> PageJob:
-        page, content_type, problem = None, "", None
-        if not source.fetch_articles:
-            problem = "fetch_articles is off for this source"
-        elif item.url is None:
-            problem = "the feed entry has no link"
-        else:
-            try:
-                result = await fetcher.get(
-                    item.url,
-                    headers=source.headers,
-                    headers_origin=source.url,  # credentials go to the feed's own origin only
-                    guard=guard,
-                    accept="text/html,application/xhtml+xml",
-                    expect_types=PAGE_TYPES,
-                )
-                page, content_type = result.content, result.content_type
-            except FetchError as error:
-                problem = f"article not fetched: {error}"
-            except Exception as error:  # one page must not fail its whole source
-                log.exception("source %r: fetching %s failed unexpectedly", source.name, item.url)
-                problem = f"article not fetched: unexpected {type(error).__name__} ({item.url})"
-            if problem:
-                outcome.warnings.append(problem)
-                log.warning("source %r: %s", source.name, problem)
-        return PageJob(key, item, page, content_type, problem, source.language, source.tags)
 
-    return list(await asyncio.gather(*(fetch_page(k, i) for k, i in new_items)))
+def _take_over_orphans(
+    store: Store, source: Source, outcome: SourceOutcome, run_id: str
+) -> list[tuple[str, FeedItem]]:
+    orphans = store.take_over_orphans(source.name, run_id)
+    if orphans:
+        outcome.new += len(orphans)
+        outcome.warnings.append(f"{len(orphans)} items an interrupted run left unfinished resumed")
+        log.info("source %r: %d unfinished items resumed", source.name, len(orphans))
+    return orphans
+
+
+async def _fetch_page(
+    fetcher: Fetcher,
+    source: Source,
+    guard: AddressGuard,
+    outcome: SourceOutcome,
+    key: str,
+    item: FeedItem,
+) -> PageJob:
+    page, content_type, problem = None, "", None
+    if not source.fetch_articles:
+        problem = "fetch_articles is off for this source"
+    elif item.url is None:
+        problem = "the feed entry has no link"
+    else:
+        try:
+            result = await fetcher.get(
+                item.url,
+                headers=source.headers,
+                headers_origin=source.url,  # credentials go to the feed's own origin only
+                guard=guard,
+                accept="text/html,application/xhtml+xml",
+                expect_types=PAGE_TYPES,
+            )
+            page, content_type = result.content, result.content_type
+        except FetchError as error:
+            problem = f"article not fetched: {error}"
+        except Exception as error:  # one page must not fail its whole source
+            log.exception("source %r: fetching %s failed unexpectedly", source.name, item.url)
+            problem = f"article not fetched: unexpected {type(error).__name__} ({item.url})"
+        if problem:
+            outcome.warnings.append(problem)
+            log.warning("source %r: %s", source.name, problem)
+    return PageJob(key, item, page, content_type, problem, source.language, source.tags)
 
 
 def analyse_page(job: PageJob, watchlist: frozenset[str] | None = None) -> AnalysedArticle:
@@ -293,7 +356,9 @@ def analyse_pages(
     if len(jobs) < PARALLEL_THRESHOLD or workers == 1:
         return [_analyse_safely(job, watchlist) for job in jobs]
     # spawn, not fork: the parent runs threads (Prefect, httpx) that fork would copy mid-state.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=get_context("spawn"), initializer=init_worker
+    ) as pool:
         chunk = max(1, len(jobs) // (workers * 4))
         return list(pool.map(_analyse_safely, jobs, [watchlist] * len(jobs), chunksize=chunk))
 

@@ -3,7 +3,11 @@
 SQLite by default, PostgreSQL for several workers; the same guarantees on both come from the
 database itself, never from in-process locks:
 - an item is claimed by `INSERT … ON CONFLICT DO NOTHING` on its unique key, so exactly one run
-  processes it (a claim left by a crashed run is taken over after `STALE_CLAIM`);
+  processes it. A claim belongs to a live run: every poll keeps a row in `runs` (a heartbeat,
+  its host and pid), and the claims of a run that finished, stopped beating or whose process is
+  gone are taken over by the next run at once — also without the feed (`take_over_orphans`),
+  which keeps the item's guid and feed text for exactly that. Claims of runs that never
+  registered fall back to the `STALE_CLAIM` clock;
 - an alert is written before any Slack call and leased by a conditional UPDATE before sending,
   so exactly one sender owns it at a time (the outbox's writes and leases: newswatch.outbox);
 - grouping (read developments, then write) is serialised: `BEGIN IMMEDIATE` on SQLite, a
@@ -17,11 +21,16 @@ an advisory lock on PostgreSQL so several workers starting at once migrate exact
 from __future__ import annotations
 
 import errno
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -36,6 +45,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     create_engine,
+    delete,
     event,
     select,
     text,
@@ -43,7 +53,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -52,14 +62,21 @@ from sqlalchemy.orm import (
     sessionmaker,
 )
 
+from newswatch.models import FeedItem
 from newswatch.redact import redact
 
-STALE_CLAIM = timedelta(minutes=30)  # a claim older than this belongs to a run that died
+STALE_CLAIM = timedelta(minutes=30)  # a claim of an unregistered run older than this is dead
+HEARTBEAT_EVERY = 15.0  # seconds between a run's liveness writes
+RUN_SILENT_AFTER = timedelta(minutes=2)  # a run that has not beaten for this long is dead
+ORPHAN_CHECK_EVERY = 30.0  # seconds a Store trusts its list of sources with unfinished claims
+TRANSIENT_TRIES = 3  # attempts for a store write that is safe to repeat
 # pg_advisory_xact_lock keys (bigint, per database). GROUPING_LOCK is the value
 # developments.py has used since the first release: keep it, or old and new workers would
 # group without excluding each other during a rolling upgrade.
 GROUPING_LOCK = 724311
 MIGRATION_LOCK = 724312
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -122,9 +139,38 @@ class Item(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status: Mapped[str] = mapped_column(String(16), default="claimed")  # claimed | done
+    status: Mapped[str] = mapped_column(String(16), default="claimed", index=True)  # claimed|done
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_by: Mapped[str] = mapped_column(String(100), default="")
+    # What processing the item needs besides the feed, so a claim a dead run left behind is
+    # finished from the store even when the feed answers 304 from then on.
+    guid: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+
+    def feed_item(self) -> FeedItem:
+        return FeedItem(
+            source=self.source,
+            item_id=self.guid or self.url or self.item_key,
+            url=self.url,
+            title=self.title or "",
+            summary=self.summary or "",
+            published=self.published_at,
+        )
+
+
+class RunRow(Base):
+    """One poll while it runs: who it is (host, pid and the pid's start time, so a reused pid is
+    not mistaken for it) and its heartbeat. Claims whose run is dead are taken over at once."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    host: Mapped[str] = mapped_column(String(300))
+    pid: Mapped[int] = mapped_column(Integer)
+    pid_started: Mapped[str | None] = mapped_column(String(80))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ArticleRow(Base):
@@ -210,6 +256,14 @@ class AlertRow(Base):
     slack_ts: Mapped[str | None] = mapped_column(String(40))
 
 
+class StoreError(Exception):
+    """A store operation that failed, after retrying where that is safe. The message is one
+    line naming the database (without its password) and the cause."""
+
+
+_T = TypeVar("_T")
+
+
 class Store:
     """A database handle. Short transactions via `with store.session() as s:`."""
 
@@ -217,6 +271,8 @@ class Store:
         self.url = url
         self.engine: Engine = _make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._heartbeats: dict[str, threading.Event] = {}
+        self._claimed_sources: tuple[float, frozenset[str]] | None = None
         if create:
             with named_store_errors(url):
                 migrate(self.engine)
@@ -225,10 +281,28 @@ class Store:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def describe(self) -> str:
+        """The database for messages: a SQLite file's path, else the URL without secrets."""
+        return describe_store(self.url)
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         with self._sessions.begin() as session:
             yield session
+
+    def retrying(self, what: str, operation: Callable[[], _T]) -> _T:
+        """Run one transaction that is safe to repeat, again after a database error (a
+        PostgreSQL backend terminated, SQLite busy); raise StoreError naming `what`, the
+        database and the cause when it keeps failing (a full disk, a read-only file)."""
+        for attempt in range(TRANSIENT_TRIES):
+            try:
+                return operation()
+            except DBAPIError as error:
+                if attempt + 1 >= TRANSIENT_TRIES or not _may_retry(error):
+                    raise StoreError(f"{what}: {_cause(error)} ({self.describe()})") from error
+                log.warning("%s failed (%s); retrying", what, _cause(error))
+                time.sleep(0.2 * 2**attempt)
+        raise AssertionError("unreachable")
 
     def _insert(self, table: Any) -> Any:
         dialect = postgresql if self.dialect == "postgresql" else sqlite
@@ -238,14 +312,92 @@ class Store:
         """INSERT … ON CONFLICT DO NOTHING for this backend."""
         return self._insert(table).on_conflict_do_nothing()
 
+    # --- runs ------------------------------------------------------------------------------
+
+    def start_run(self, run_id: str) -> None:
+        """Register a live run and keep its heartbeat until `finish_run`: its claims are its
+        own while it lives, and the next run takes them over as soon as it does not."""
+        now = utcnow()
+        values = {
+            "id": run_id,
+            "host": this_host(),
+            "pid": os.getpid(),
+            "pid_started": process_token(os.getpid()),
+            "started_at": now,
+            "heartbeat_at": now,
+            "finished_at": None,
+        }
+        statement = self._insert(RunRow.__table__).values(values)
+        statement = statement.on_conflict_do_update(
+            index_elements=[RunRow.id],
+            set_={k: statement.excluded[k] for k in values if k not in ("id", "started_at")},
+        )
+
+        def register() -> None:
+            with self.session() as s:
+                s.execute(statement)
+
+        self.retrying(f"registering run {run_id}", register)
+        stop = threading.Event()
+        self._heartbeats[run_id] = stop
+        threading.Thread(
+            target=self._beat, args=(run_id, stop), name=f"heartbeat {run_id}", daemon=True
+        ).start()
+
+    def _beat(self, run_id: str, stop: threading.Event) -> None:
+        while not stop.wait(HEARTBEAT_EVERY):
+            try:
+                with self.session() as s:
+                    s.execute(
+                        update(RunRow).where(RunRow.id == run_id).values(heartbeat_at=utcnow())
+                    )
+            except Exception as error:  # a missed beat is retried; the run goes on
+                log.warning("run %s: heartbeat not written: %s", run_id, _cause(error))
+
+    def finish_run(self, run_id: str) -> None:
+        """Mark the run finished (its unfinished claims are then free at once). Never raises:
+        a run ending on a broken store still ends, and its claims fall free when it exits."""
+        if stop := self._heartbeats.pop(run_id, None):
+            stop.set()
+        now = utcnow()
+        try:
+            with self.session() as s:
+                s.execute(update(RunRow).where(RunRow.id == run_id).values(finished_at=now))
+                # Old finished runs hold nothing (their claims are taken over or done).
+                s.execute(delete(RunRow).where(RunRow.finished_at < now - timedelta(days=7)))
+        except Exception as error:
+            log.warning("run %s: not marked finished: %s", run_id, _cause(error))
+
+    def _takeable(self, session: Session, candidates: Sequence[Any], now: datetime) -> list[int]:
+        """Of the claimed rows in `candidates`, those whose run is dead (see `run_is_dead`);
+        claims of runs that never registered only after STALE_CLAIM."""
+        owners = {c.claimed_by for c in candidates}
+        rows = session.scalars(select(RunRow).where(RunRow.id.in_(owners))).all() if owners else []
+        registered = {row.id for row in rows}
+        dead = {row.id for row in rows if run_is_dead(row, now)}
+        return [
+            c.id
+            for c in candidates
+            if c.claimed_by in dead
+            or (c.claimed_by not in registered and c.claimed_at < now - STALE_CLAIM)
+        ]
+
     # --- items -------------------------------------------------------------------------
 
     def claim_items(
         self, source: str, keyed: Sequence[tuple[str, dict[str, Any]]], run_id: str
     ) -> set[str]:
-        """Claim the keys no one has; returns the keys this run now owns (new or stale)."""
+        """Claim the keys no one has; returns the keys this run now owns (new, or taken over
+        from a dead run). Retried after a database error: a claim is safe to repeat."""
         if not keyed:
             return set()
+        return self.retrying(
+            f"claiming items of {source!r}", lambda: self._claim(source, keyed, run_id)
+        )
+
+    def _claim(
+        self, source: str, keyed: Sequence[tuple[str, dict[str, Any]]], run_id: str
+    ) -> set[str]:
         # Sorted, so two runs inserting overlapping batches take the unique-index locks in the
         # same order: on PostgreSQL the later one waits for the earlier and then skips its keys,
         # where opposite orders would deadlock (and abort one run's whole claim).
@@ -270,35 +422,83 @@ class Store:
                 .scalars()
                 .all()
             )
-            # A stale claim is taken over by one run only: rows another run is taking over (or
-            # finishing) right now are locked, and skipped rather than waited for.
-            stale = (
-                s.execute(
-                    select(Item.id)
-                    .where(
-                        Item.item_key.in_(keys),
-                        Item.status == "claimed",
-                        Item.claimed_at < now - STALE_CLAIM,
-                    )
-                    .order_by(Item.item_key)
-                    .with_for_update(skip_locked=True)
+            # A dead run's claim is taken over by one run only: rows another run is taking over
+            # (or finishing) right now are locked, and skipped rather than waited for.
+            candidates = s.execute(
+                select(Item.id, Item.claimed_by, Item.claimed_at)
+                .where(
+                    Item.item_key.in_(keys),
+                    Item.status == "claimed",
+                    Item.claimed_by != run_id,
                 )
-                .scalars()
-                .all()
-            )
+                .order_by(Item.item_key)
+                .with_for_update(skip_locked=True)
+            ).all()
+            takeable = self._takeable(s, candidates, now)
             taken_over = (
                 s.execute(
                     update(Item)
-                    .where(Item.id.in_(stale))
+                    .where(Item.id.in_(takeable), Item.status == "claimed")
                     .values(claimed_at=now, claimed_by=run_id)
                     .returning(Item.item_key)
                 )
                 .scalars()
                 .all()
-                if stale
+                if takeable
                 else []
             )
         return set(inserted) | set(taken_over)
+
+    def take_over_orphans(
+        self, source: str, run_id: str, limit: int = 100
+    ) -> list[tuple[str, FeedItem]]:
+        """Take over the items of `source` that a dead run claimed and never finished, and
+        return them (key, item) rebuilt from the store — the feed may never list them again,
+        or answer 304 for ever. One cheap query per ORPHAN_CHECK_EVERY seconds when none are."""
+        if source not in self._sources_with_claims():
+            return []
+
+        def take() -> list[tuple[str, FeedItem]]:
+            now = utcnow()
+            with self.session() as s:
+                candidates = s.execute(
+                    select(Item.id, Item.claimed_by, Item.claimed_at)
+                    .where(
+                        Item.source == source,
+                        Item.status == "claimed",
+                        Item.claimed_by != run_id,
+                    )
+                    .order_by(Item.id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                ).all()
+                takeable = self._takeable(s, candidates, now)
+                if not takeable:
+                    return []
+                s.execute(
+                    update(Item)
+                    .where(Item.id.in_(takeable), Item.status == "claimed")
+                    .values(claimed_at=now, claimed_by=run_id)
+                )
+                items = s.scalars(
+                    select(Item)
+                    .where(Item.id.in_(takeable), Item.claimed_by == run_id)
+                    .order_by(Item.id)
+                ).all()
+                return [(item.item_key, item.feed_item()) for item in items]
+
+        return self.retrying(f"taking over unfinished items of {source!r}", take)
+
+    def _sources_with_claims(self) -> frozenset[str]:
+        cached = self._claimed_sources
+        if cached is not None and time.monotonic() - cached[0] < ORPHAN_CHECK_EVERY:
+            return cached[1]
+        with self.session() as s:
+            sources = frozenset(
+                s.scalars(select(Item.source).where(Item.status == "claimed").distinct())
+            )
+        self._claimed_sources = (time.monotonic(), sources)
+        return sources
 
     # --- feed state ----------------------------------------------------------------------
 
@@ -327,8 +527,12 @@ class Store:
                 if key not in ("source", "failure_notice_sent")
             },
         )
-        with self.session() as s:
-            s.execute(statement)
+
+        def save() -> None:
+            with self.session() as s:
+                s.execute(statement)
+
+        self.retrying(f"saving the state of source {state.source!r}", save)
 
     # --- locks ---------------------------------------------------------------------------
 
@@ -341,6 +545,58 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def this_host() -> str:
+    """This machine, for telling a run's pid apart from the same pid elsewhere: the host name
+    and, on Linux, the boot id (a container's hostname may repeat; a boot id does not)."""
+    boot = ""
+    with suppress(OSError):
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    return f"{socket.gethostname()}/{boot}"[:300]
+
+
+def process_token(pid: int) -> str | None:
+    """The process's start time (Linux clock ticks since boot): the same pid with another
+    start time is another process. None where /proc does not say."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces and parentheses: count from its last ")".
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def process_alive(pid: int, token: str | None) -> bool:
+    if token is not None and Path("/proc/self/stat").exists():
+        return process_token(pid) == token
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def run_is_dead(run: RunRow, now: datetime) -> bool:
+    """A run whose claims are free: it finished, its heartbeat stopped, or it ran on this host
+    and its process is gone (kill -9: taken over at once, not after a clock runs out)."""
+    if run.finished_at is not None or run.heartbeat_at < now - RUN_SILENT_AFTER:
+        return True
+    return run.host == this_host() and not process_alive(run.pid, run.pid_started)
+
+
+def _may_retry(error: DBAPIError) -> bool:
+    # A dropped connection, a terminated backend, a busy or locked SQLite file: worth another
+    # try. A constraint violation or a programming error will fail the same way again.
+    return error.connection_invalidated or isinstance(error, OperationalError)
+
+
+def _cause(error: BaseException) -> str:
+    cause = getattr(error, "orig", None) or error
+    text = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
 def migrate(engine: Engine) -> None:
@@ -434,6 +690,8 @@ def store_problem(error: BaseException, url: str) -> StoreUnavailable | None:
     None for anything else (a bug, a constraint, a lock timeout), which keeps its traceback."""
     if isinstance(error, StoreUnavailable):
         return error
+    if isinstance(error, StoreError) and error.__cause__ is not None:
+        error = error.__cause__  # a write that failed after its retries: judge its cause
     if isinstance(error, SQLAlchemyError):
         cause: BaseException = getattr(error, "orig", None) or error
     elif isinstance(error, OSError) and not error.filename and error.errno in _STORE_ERRNOS:
