@@ -25,6 +25,10 @@ FIRES = [
         W,
         "Belarus has withdrawn today (30 June) from the EU's Eastern Partnership initiative.",
     ),
+    # near misses of the new vetoes: the step itself, told without a time clause or a "could"
+    ("en", W, "Armenia announced on Friday it would leave the CSTO, days before the vote."),
+    ("ru", W, "Сербия объявила о выходе из СНГ через два дня после выборов."),
+    ("en", W, "Armenia will quit the CSTO after a referendum held on Sunday, the premier said."),
     # boycott: walk-outs, delegations pulled, stand-ins told indirectly, nominal forms
     ("en", B, "Georgia pulled its delegation out of the OSCE conference in Vienna on Tuesday."),
     ("en", B, "The Armenian delegation walked out of the CSTO council session on Thursday."),
@@ -137,6 +141,15 @@ SILENT = [
     ),
     ("en", "In 2012, Uzbekistan suspended its membership in the CSTO; on Monday its leader spoke."),
     ("ru", "Ранее Армения заявила о заморозке участия в ОДКБ."),
+    # a withdrawal told inside a time clause about another event is that earlier step
+    (
+        "en",
+        "The envoy resigned on Friday, days after Armenia announced it would leave the CSTO.",
+    ),
+    ("ru", "Посол ушёл в отставку через два дня после того, как Сербия объявила о выходе из СНГ."),
+    # a referendum someone might hold is a possibility, not a decision
+    ("en", "Armenia could put it to a referendum and leave the CSTO."),
+    ("ru", "Армения могла бы провести референдум о выходе из ОДКБ, сказал премьер."),
     # arms: trafficking, advocacy, undecided supplies, warnings
     ("en", "A broker accused of selling rifles to the rebels was sentenced for arms trafficking."),
     ("en", "Washington has not yet decided to send long-range missiles to Ukraine, he said."),
