@@ -29,6 +29,16 @@ FIRES = [
     ("en", W, "Armenia announced on Friday it would leave the CSTO, days before the vote."),
     ("ru", W, "Сербия объявила о выходе из СНГ через два дня после выборов."),
     ("en", W, "Armenia will quit the CSTO after a referendum held on Sunday, the premier said."),
+    # recall nets (ru): a negated verb and its document or meeting, far apart or object first
+    (
+        "ru",
+        D,
+        "Армения не подписала вчера вечером в Минске после долгих и трудных переговоров "
+        "итоговую декларацию саммита ОДКБ.",
+    ),
+    ("ru", D, "Армения итоговую декларацию саммита ОДКБ не подписала."),
+    ("ru", D, "Армения под итоговой декларацией саммита ОДКБ так и не поставила подпись."),
+    ("ru", B, "Армения на саммит ОДКБ в Минске в среду, как сообщил МИД, не приедет."),
     # boycott: walk-outs, delegations pulled, stand-ins told indirectly, nominal forms
     ("en", B, "Georgia pulled its delegation out of the OSCE conference in Vienna on Tuesday."),
     ("en", B, "The Armenian delegation walked out of the CSTO council session on Thursday."),
@@ -150,6 +160,11 @@ SILENT = [
     # a referendum someone might hold is a possibility, not a decision
     ("en", "Armenia could put it to a referendum and leave the CSTO."),
     ("ru", "Армения могла бы провести референдум о выходе из ОДКБ, сказал премьер."),
+    # near misses of the recall nets: emphasis, double negation, a participle aside
+    ("ru", "Армения не только подписала итоговую декларацию саммита ОДКБ, но и поддержала её."),
+    ("ru", "Армения не исключает, что подпишет итоговую декларацию саммита ОДКБ."),
+    ("ru", "Армения не отказывается, как сообщил МИД, от поездки на саммит ОДКБ в Минске."),
+    ("ru", "Армения не планирует вчера в Минске ничего менять, участвуя в саммите ОДКБ."),
     # arms: trafficking, advocacy, undecided supplies, warnings
     ("en", "A broker accused of selling rifles to the rebels was sentenced for arms trafficking."),
     ("en", "Washington has not yet decided to send long-range missiles to Ukraine, he said."),
