@@ -39,6 +39,18 @@ FIRES = [
     ("ru", D, "Армения итоговую декларацию саммита ОДКБ не подписала."),
     ("ru", D, "Армения под итоговой декларацией саммита ОДКБ так и не поставила подпись."),
     ("ru", B, "Армения на саммит ОДКБ в Минске в среду, как сообщил МИД, не приедет."),
+    # recall net (en): a refused or failed endorsement and the joint document, any order
+    (
+        "en",
+        D,
+        "Hungary refused on Monday, yet again, to endorse the joint statement of the EU ministers.",
+    ),
+    (
+        "en",
+        D,
+        "The final joint statement was never adopted: diplomats said it did not win the "
+        "backing of Hungary.",
+    ),
     # boycott: walk-outs, delegations pulled, stand-ins told indirectly, nominal forms
     ("en", B, "Georgia pulled its delegation out of the OSCE conference in Vienna on Tuesday."),
     ("en", B, "The Armenian delegation walked out of the CSTO council session on Thursday."),
@@ -165,6 +177,12 @@ SILENT = [
     ("ru", "Армения не исключает, что подпишет итоговую декларацию саммита ОДКБ."),
     ("ru", "Армения не отказывается, как сообщил МИД, от поездки на саммит ОДКБ в Минске."),
     ("ru", "Армения не планирует вчера в Минске ничего менять, участвуя в саммите ОДКБ."),
+    (
+        "en",
+        "Hungary said on Monday, yet again, that it would endorse the joint statement of the EU ministers.",
+    ),
+    ("en", "Hungary did not object, and the joint statement of the EU ministers was adopted."),
+    ("en", "Diplomats failed to agree on a date for the meeting; the joint statement will follow."),
     # arms: trafficking, advocacy, undecided supplies, warnings
     ("en", "A broker accused of selling rifles to the rebels was sentenced for arms trafficking."),
     ("en", "Washington has not yet decided to send long-range missiles to Ukraine, he said."),
