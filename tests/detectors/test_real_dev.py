@@ -5,8 +5,8 @@ Needs ../shared: the test fails, naming the missing path, rather than skipping, 
 without the corpus cannot look green. The corpus is read at run time, never copied.
 
 The gates sit slightly below the scores measured when they were set (2026-12-01, second
-round; tuned: micro P 0.944 R 0.861, 1 of 93 negatives firing; held-out: micro P 0.850
-R 0.773, 5 of 35 negatives firing): they fail on a regression, not on noise. The held-out levels are far
+round; tuned: micro P 0.944 R 0.861, 1 of 93 negatives firing; held-out: micro P 0.854
+R 0.795, 5 of 35 negatives firing): they fail on a regression, not on noise. The held-out levels are far
 below the issue's targets; they record where the detector stands, not where it should be. The held-out part is scored in
 aggregate only; nothing here prints its records.
 """
@@ -41,10 +41,10 @@ GATES = {
             B: (0.85, 0.65),
             W: (0.50, 0.60),
             A: (0.80, 0.80),
-            R: (0.95, 0.60),
+            R: (0.95, 0.75),
             D: (0.95, 0.95),
         },
-        "micro": (0.83, 0.75),
+        "micro": (0.84, 0.78),
         "max_negatives_fired": 5,
     },
 }

@@ -316,3 +316,16 @@ def test_trace_names_rejection_families() -> None:
     assert "candidate sentence: Will Armenia leave the CSTO?" in text
     assert "REJECTED (veto question)" in text
     assert "REJECTED (veto off_agenda)" in text
+
+
+def test_expelling_state_may_stand_after_the_verb() -> None:
+    # Verb first, the expelling state at the end of the clause (ru `expel_envoy`, subject_right).
+    d = one("Выслать двух дипломатов в пятницу решила Молдова.", R, lang="ru")
+    assert d.actors == ("Moldova",)
+    # Near misses: a call by others, an opinion, a step not taken.
+    for text in (
+        "Выслать двух дипломатов в пятницу призвали Молдову депутаты.",
+        "Выслать двух дипломатов, по мнению оппозиции, может Молдова.",
+        "Выслать двух дипломатов в пятницу Молдова не решилась.",
+    ):
+        assert R.value not in types_of(text, lang="ru"), text
