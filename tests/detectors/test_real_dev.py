@@ -4,9 +4,9 @@ the detector reaches on each part, as regression gates.
 Needs ../shared: the test fails, naming the missing path, rather than skipping, so a CI
 without the corpus cannot look green. The corpus is read at run time, never copied.
 
-The gates sit slightly below the scores measured when they were set (2026-12-01; tuned:
-micro P 0.932 R 0.861, 1 of 93 negatives firing; held-out: micro P 0.806 R 0.659, 6 of 35
-negatives firing): they fail on a regression, not on noise. The held-out levels are far
+The gates sit slightly below the scores measured when they were set (2026-12-01, second
+round; tuned: micro P 0.944 R 0.861, 1 of 93 negatives firing; held-out: micro P 0.854
+R 0.795, 5 of 35 negatives firing): they fail on a regression, not on noise. The held-out levels are far
 below the issue's targets; they record where the detector stands, not where it should be. The held-out part is scored in
 aggregate only; nothing here prints its records.
 """
@@ -33,19 +33,19 @@ GATES = {
             R: (0.90, 0.95),
             D: (0.95, 0.55),
         },
-        "micro": (0.92, 0.85),
-        "max_negatives_fired": 2,
+        "micro": (0.93, 0.85),
+        "max_negatives_fired": 1,
     },
     "heldout": {
         "types": {
-            B: (0.80, 0.55),
-            W: (0.45, 0.60),
+            B: (0.85, 0.65),
+            W: (0.50, 0.60),
             A: (0.80, 0.80),
-            R: (0.95, 0.60),
-            D: (0.95, 0.55),
+            R: (0.95, 0.75),
+            D: (0.95, 0.95),
         },
-        "micro": (0.78, 0.64),
-        "max_negatives_fired": 6,
+        "micro": (0.84, 0.78),
+        "max_negatives_fired": 5,
     },
 }
 

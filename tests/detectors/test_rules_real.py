@@ -25,6 +25,32 @@ FIRES = [
         W,
         "Belarus has withdrawn today (30 June) from the EU's Eastern Partnership initiative.",
     ),
+    # near misses of the new vetoes: the step itself, told without a time clause or a "could"
+    ("en", W, "Armenia announced on Friday it would leave the CSTO, days before the vote."),
+    ("ru", W, "Сербия объявила о выходе из СНГ через два дня после выборов."),
+    ("en", W, "Armenia will quit the CSTO after a referendum held on Sunday, the premier said."),
+    # recall nets (ru): a negated verb and its document or meeting, far apart or object first
+    (
+        "ru",
+        D,
+        "Армения не подписала вчера вечером в Минске после долгих и трудных переговоров "
+        "итоговую декларацию саммита ОДКБ.",
+    ),
+    ("ru", D, "Армения итоговую декларацию саммита ОДКБ не подписала."),
+    ("ru", D, "Армения под итоговой декларацией саммита ОДКБ так и не поставила подпись."),
+    ("ru", B, "Армения на саммит ОДКБ в Минске в среду, как сообщил МИД, не приедет."),
+    # recall net (en): a refused or failed endorsement and the joint document, any order
+    (
+        "en",
+        D,
+        "Hungary refused on Monday, yet again, to endorse the joint statement of the EU ministers.",
+    ),
+    (
+        "en",
+        D,
+        "The final joint statement was never adopted: diplomats said it did not win the "
+        "backing of Hungary.",
+    ),
     # boycott: walk-outs, delegations pulled, stand-ins told indirectly, nominal forms
     ("en", B, "Georgia pulled its delegation out of the OSCE conference in Vienna on Tuesday."),
     ("en", B, "The Armenian delegation walked out of the CSTO council session on Thursday."),
@@ -137,6 +163,26 @@ SILENT = [
     ),
     ("en", "In 2012, Uzbekistan suspended its membership in the CSTO; on Monday its leader spoke."),
     ("ru", "Ранее Армения заявила о заморозке участия в ОДКБ."),
+    # a withdrawal told inside a time clause about another event is that earlier step
+    (
+        "en",
+        "The envoy resigned on Friday, days after Armenia announced it would leave the CSTO.",
+    ),
+    ("ru", "Посол ушёл в отставку через два дня после того, как Сербия объявила о выходе из СНГ."),
+    # a referendum someone might hold is a possibility, not a decision
+    ("en", "Armenia could put it to a referendum and leave the CSTO."),
+    ("ru", "Армения могла бы провести референдум о выходе из ОДКБ, сказал премьер."),
+    # near misses of the recall nets: emphasis, double negation, a participle aside
+    ("ru", "Армения не только подписала итоговую декларацию саммита ОДКБ, но и поддержала её."),
+    ("ru", "Армения не исключает, что подпишет итоговую декларацию саммита ОДКБ."),
+    ("ru", "Армения не отказывается, как сообщил МИД, от поездки на саммит ОДКБ в Минске."),
+    ("ru", "Армения не планирует вчера в Минске ничего менять, участвуя в саммите ОДКБ."),
+    (
+        "en",
+        "Hungary said on Monday, yet again, that it would endorse the joint statement of the EU ministers.",
+    ),
+    ("en", "Hungary did not object, and the joint statement of the EU ministers was adopted."),
+    ("en", "Diplomats failed to agree on a date for the meeting; the joint statement will follow."),
     # arms: trafficking, advocacy, undecided supplies, warnings
     ("en", "A broker accused of selling rifles to the rebels was sentenced for arms trafficking."),
     ("en", "Washington has not yet decided to send long-range missiles to Ukraine, he said."),
@@ -270,3 +316,16 @@ def test_trace_names_rejection_families() -> None:
     assert "candidate sentence: Will Armenia leave the CSTO?" in text
     assert "REJECTED (veto question)" in text
     assert "REJECTED (veto off_agenda)" in text
+
+
+def test_expelling_state_may_stand_after_the_verb() -> None:
+    # Verb first, the expelling state at the end of the clause (ru `expel_envoy`, subject_right).
+    d = one("Выслать двух дипломатов в пятницу решила Молдова.", R, lang="ru")
+    assert d.actors == ("Moldova",)
+    # Near misses: a call by others, an opinion, a step not taken.
+    for text in (
+        "Выслать двух дипломатов в пятницу призвали Молдову депутаты.",
+        "Выслать двух дипломатов, по мнению оппозиции, может Молдова.",
+        "Выслать двух дипломатов в пятницу Молдова не решилась.",
+    ):
+        assert R.value not in types_of(text, lang="ru"), text
