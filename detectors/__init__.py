@@ -18,7 +18,7 @@ from detectors.engine import Article, run, to_detection
 from detectors.entities import EntityTable, canonical, load_entities
 from detectors.language import detect_language
 from detectors.rules import RuleError, RuleSet, default_rules, load_rules
-from newswatch.models import Detection
+from detectors.types import Detection
 
 __all__ = [
     "Detection",

@@ -24,7 +24,7 @@ from detectors.sentences import (
     split_sentences,
     tail_start,
 )
-from newswatch.models import Detection, EventType, Modality
+from detectors.types import Detection, EventType, Modality
 
 _KIND_LETTER = {"person": "N", "org": "O", "treaty": "T", "armed_group": "A", "place": "P"}
 _TOKEN = re.compile(f"{TOKEN_OPEN}([A-Z])(\\d+){TOKEN_CLOSE}")

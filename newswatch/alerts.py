@@ -26,7 +26,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from newswatch.feedback_blocks import feedback_blocks
-from newswatch.models import EventType, Modality
+from newswatch.models import EventType, Headline, Modality, Part, Report
 
 METADATA_EVENT = "newswatch_alert"
 HEADER_MAX = 150  # Block Kit header text limit
@@ -119,42 +119,6 @@ STAGE_OF = {
     Modality.ANNOUNCED: Modality.ANNOUNCED,
     Modality.CARRIED_OUT: Modality.CARRIED_OUT,
 }
-
-
-@dataclass(frozen=True)
-class Report:
-    """One article's report of a development, as an alert shows it."""
-
-    source: str
-    title: str
-    url: str | None
-    published: datetime | None
-    evidence: str  # a sentence of the article body (developments.body_quote)
-    text_from: str = "page"
-    fallback_reason: str | None = None
-    lang: str | None = None
-
-
-@dataclass(frozen=True)
-class Headline:
-    """The development as the top-level message describes it."""
-
-    type: EventType
-    modality: Modality
-    actors: tuple[str, ...]
-    target: str | None
-    reason: str | None
-    rule: str
-    confidence: float
-
-
-@dataclass(frozen=True)
-class Part:
-    """This development's place among the developments one article reports."""
-
-    index: int  # 1-based
-    total: int
-    others: tuple[EventType, ...]
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:

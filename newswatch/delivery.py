@@ -15,30 +15,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 
 from newswatch.alerts import AUTH_ERRORS, CHANNEL_ERRORS, Posted, Sink, SinkError, may_have_posted
-from newswatch.developments import ESCALATION_PLACEHOLDER
 from newswatch.feedback import redraw_with_note
+from newswatch.models import ESCALATION_PLACEHOLDER, DeliveryReport
 from newswatch.store import AlertRow, Store, utcnow
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class DeliveryReport:
-    sent: list[int] = field(default_factory=list)
-    pending: int = 0
-    errors: list[str] = field(default_factory=list)
-    blocked_channels: dict[str, str] = field(default_factory=dict)  # channel -> permanent error
-
-    @property
-    def failed(self) -> int:
-        return len(self.errors)
 
 
 def deliver_pending(

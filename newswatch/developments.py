@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
 from pathlib import Path
@@ -35,10 +35,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from detectors.entities import load_entities
-from newswatch.alerts import Headline, Part, Report, render_alert, render_reply
+from newswatch.alerts import render_alert, render_reply
 from newswatch.config import SourcesConfig
 from newswatch.feedback import mute_reason
-from newswatch.models import MODALITY_RANK, Article, Detection, EventType, Modality
+from newswatch.models import (
+    ESCALATION_PLACEHOLDER,
+    MODALITY_RANK,
+    AnalysedArticle,
+    Detection,
+    EventType,
+    GroupingReport,
+    Headline,
+    HeldBack,
+    Modality,
+    Part,
+    Report,
+)
 from newswatch.store import (
     AlertRow,
     ArticleRow,
@@ -72,36 +84,6 @@ _TARGET_STOPWORDS = frozenset(
         "at",
     }
 )
-
-
-@dataclass(frozen=True)
-class AnalysedArticle:
-    """One claimed item after extraction and detection."""
-
-    item_key: str
-    article: Article
-    detections: tuple[Detection, ...]
-    source_tags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class HeldBack:
-    """A report stored and grouped but not alerted, and why."""
-
-    development_id: int
-    source: str
-    type: str
-    title: str
-    reason: str
-
-
-@dataclass
-class GroupingReport:
-    new: list[int] = field(default_factory=list)  # development ids opened
-    updated: list[int] = field(default_factory=list)  # development ids that got a report
-    escalated: list[int] = field(default_factory=list)
-    detections: list[tuple[str, str, str]] = field(default_factory=list)  # (source, type, title)
-    held_back: list[HeldBack] = field(default_factory=list)
 
 
 def minhash_of(text: str) -> MinHash:
@@ -454,11 +436,6 @@ def _escalate(
         payload,
     )
     development.parent_alert_id = alert.id
-
-
-ESCALATION_PLACEHOLDER = (
-    "(earlier alert)"  # replaced by the earlier message's permalink on delivery
-)
 
 
 def _is_copy(session: Session, development_id: int, article_id: int, signature: MinHash) -> bool:

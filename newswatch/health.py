@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from newswatch.alerts import escape, render_notice
-from newswatch.pipeline import SourceOutcome
+from newswatch.models import SourceOutcome
 from newswatch.store import AlertRow, FeedState, Store, utcnow
 
 

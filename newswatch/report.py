@@ -23,11 +23,15 @@ from newswatch.alerts import (
     plural,
     safe_url,
 )
-from newswatch.delivery import DeliveryReport
-from newswatch.developments import AnalysedArticle, GroupingReport
 from newswatch.feedback import report_lines
-from newswatch.models import EventType, Modality
-from newswatch.pipeline import SourceOutcome
+from newswatch.models import (
+    AnalysedArticle,
+    DeliveryReport,
+    EventType,
+    GroupingReport,
+    Modality,
+    SourceOutcome,
+)
 from newswatch.store import AlertRow, ArticleRow, DetectionRow, DevelopmentRow, Store, utcnow
 
 CELL_MAX = 160  # a table cell this long still reads at 1,440 px; the rest goes below the table

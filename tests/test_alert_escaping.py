@@ -11,15 +11,13 @@ import pytest
 from newswatch.alerts import (
     HEADER_MAX,
     SECTION_MAX,
-    Headline,
-    Report,
     escape,
     render_alert,
     render_notice,
     render_reply,
     safe_url,
 )
-from newswatch.models import EventType, Modality
+from newswatch.models import EventType, Headline, Modality, Report
 
 HOSTILE = (
     "<!channel> <!here> <@U0123ABCD> <#C0123ABCD> <https://evil.example|Click me> &amp; *bold*"

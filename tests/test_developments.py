@@ -14,14 +14,13 @@ from newswatch.alerts import SlackSink
 from newswatch.config import parse_sources
 from newswatch.delivery import deliver_pending
 from newswatch.developments import (
-    AnalysedArticle,
     event_key,
     held_back_reason,
     publication_window,
     record_articles,
     same_development,
 )
-from newswatch.models import EventType, Modality
+from newswatch.models import AnalysedArticle, EventType, Modality
 from newswatch.store import ArticleRow, DetectionRow, Store
 from tests.builders import analysed, claim, detection
 from tests.conftest import SHARED
