@@ -45,7 +45,6 @@ from newswatch.models import (
     Detection,
     EventType,
     GroupingReport,
-    Headline,
     HeldBack,
     Modality,
     Part,
@@ -206,16 +205,9 @@ def _record_one(
         return  # another run finished it between our claim and now
     article = entry.article
     signature = minhash_of(article.text)
-    article_row = ArticleRow(
+    article_row = ArticleRow.from_article(
+        article,
         item_id=item.id,
-        source=article.item.source,
-        url=article.item.url,
-        title=article.title,
-        text=article.text,
-        lang=article.lang,
-        text_from=article.text_from,
-        fallback_reason=article.fallback_reason,
-        published_at=article.item.published,
         stored_at=now,  # the grouping clock (tests and replays pass their own)
         minhash=signature.hashvalues.astype(np.uint64).tobytes(),
     )
@@ -232,20 +224,7 @@ def _record_one(
     detections = sorted(entry.detections, key=lambda d: d.evidence_start)
     types = [d.type for d in detections]
     for detection in detections:
-        det_row = DetectionRow(
-            article_id=article_row.id,
-            type=detection.type.value,
-            modality=detection.modality.value,
-            actors=list(detection.actors),
-            target=detection.target,
-            evidence=detection.evidence,
-            evidence_start=detection.evidence_start,
-            evidence_end=detection.evidence_end,
-            rule=detection.rule,
-            confidence=detection.confidence,
-            reason=detection.reason,
-            lang=detection.lang,
-        )
+        det_row = DetectionRow.from_detection(detection, article_id=article_row.id)
         session.add(det_row)
         session.flush()
         report.detections.append((article.item.source, detection.type.value, article.title))
@@ -405,7 +384,7 @@ def _open_alert(
         "new",
         development,
         development.channel,
-        render_alert(_headline(det_row), _report(det_row, article_row), part=part),
+        render_alert(det_row.headline(), _report(det_row, article_row), part=part),
     )
     development.parent_alert_id = alert.id
 
@@ -421,7 +400,7 @@ def _escalate(
     det_row.role = "escalation"
     development.modality = det_row.modality
     payload = render_alert(
-        _headline(det_row),
+        det_row.headline(),
         _report(det_row, article_row),
         escalates=ESCALATION_PLACEHOLDER,
         part=part,
@@ -469,7 +448,7 @@ def _enqueue_parent_update(
         .order_by(DetectionRow.id)
     ).all()
     payload = render_alert(
-        _headline(head),
+        head.headline(),
         _report(head, head_article),
         also_reported=[_report(d, a) for d, a in rows if d.id != head.id],
         escalates=ESCALATION_PLACEHOLDER if earlier_alert_id else None,
@@ -518,29 +497,8 @@ def _enqueue(
     return alert
 
 
-def _headline(row: DetectionRow) -> Headline:
-    return Headline(
-        type=EventType(row.type),
-        modality=Modality(row.modality),
-        actors=tuple(row.actors),
-        target=row.target,
-        reason=row.reason,
-        rule=row.rule,
-        confidence=row.confidence,
-    )
-
-
 def _report(det: DetectionRow, art: ArticleRow) -> Report:
-    return Report(
-        source=art.source,
-        title=art.title,
-        url=art.url,
-        published=art.published_at,
-        evidence=body_quote(det.evidence, art.title, art.text),
-        text_from=art.text_from,
-        fallback_reason=art.fallback_reason,
-        lang=art.lang,
-    )
+    return art.report(body_quote(det.evidence, art.title, art.text))
 
 
 # --- identity: what the event is -------------------------------------------------------------
