@@ -26,7 +26,7 @@ from newswatch.extract import extract_article
 from newswatch.feeds import FeedParseError, parse_feed
 from newswatch.fetch import Fetcher, FetchError
 from newswatch.models import AnalysedArticle, FeedItem, PageJob, SourceOutcome
-from newswatch.netguard import make_guard
+from newswatch.netguard import HostGuard
 from newswatch.store import FeedState, Store, utcnow
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ async def _poll(
     run_id: str,
 ) -> list[PageJob]:
     # The feed's own host (and allow_hosts) are trusted; a redirect elsewhere is checked.
-    guard = make_guard({source.host, *source.allow_hosts})
+    guard = HostGuard({source.host, *source.allow_hosts})
     response = await fetcher.get(
         source.url,
         headers=source.headers,

@@ -193,6 +193,9 @@ class DevelopmentRow(Base):
     parent_alert_id: Mapped[int | None] = mapped_column(
         Integer
     )  # the top-level message to thread on
+    # Unused: an escalation is linked through its alert (payload "escalates_alert_id"). The
+    # column stays mapped because the schema has it and the models must mirror the migrations
+    # (test_postgres); dropping it takes a migration of its own.
     escalated_from_id: Mapped[int | None] = mapped_column(ForeignKey("developments.id"))
 
 

@@ -22,6 +22,7 @@ from newswatch.health import enqueue_health_notices
 from newswatch.pipeline import MAX_BACKOFF, backoff_after, poll_source
 from newswatch.store import AlertRow, FeedState, Store
 from tests.fixtures.hostile_site import HostileSite, item, rss
+from tests.fixtures.mock_transport import StreamingMockTransport
 
 INTERVAL = timedelta(minutes=10)
 T0 = datetime(2024, 11, 5, 12, 0, tzinfo=UTC)
@@ -93,7 +94,7 @@ def test_failing_source_backs_off_recovers_and_notifies_once_each_way(tmp_path: 
         """One run at `now`: poll the flaky source and let health notices follow."""
 
         async def one():
-            async with Fetcher(limits, transport=httpx.MockTransport(switch)) as fetcher:
+            async with Fetcher(limits, transport=StreamingMockTransport(switch)) as fetcher:
                 state = store.feed_states().get(source.name)
                 return await poll_source(
                     fetcher, store, source, state, run_id="r", schedule_interval=INTERVAL, now=now
@@ -157,7 +158,7 @@ def test_skipped_source_reports_why(tmp_path: Path):
             next_poll_at=T0 + timedelta(hours=1),
         )
     )
-    outcome = _poll(store, source, Fetcher(transport=httpx.MockTransport(Switch())), T0)
+    outcome = _poll(store, source, Fetcher(transport=StreamingMockTransport(Switch())), T0)
     assert outcome.status == "skipped"
     assert outcome.warnings == [
         "backing off after 3 failed polls until 2024-11-05 13:00 UTC; last error: "
@@ -170,7 +171,9 @@ def test_retry_after_postpones_the_next_poll(tmp_path: Path):
     source = parse_sources("sources:\n  - name: Busy\n    url: https://busy.example/rss\n").sources[
         0
     ]
-    transport = httpx.MockTransport(lambda r: httpx.Response(429, headers={"Retry-After": "7200"}))
+    transport = StreamingMockTransport(
+        lambda r: httpx.Response(429, headers={"Retry-After": "7200"})
+    )
 
     async def one():
         async with Fetcher(FetchLimits(retries=0), transport=transport) as fetcher:
@@ -210,7 +213,7 @@ def test_page_faults_stay_with_their_item(tmp_path: Path):
         return httpx.Response(200, headers={"Content-Type": "text/html"}, content=b"<html>x</html>")
 
     async def one():
-        async with Fetcher(FetchLimits(retries=0), transport=httpx.MockTransport(handler)) as f:
+        async with Fetcher(FetchLimits(retries=0), transport=StreamingMockTransport(handler)) as f:
             return await poll_source(
                 f, store, source, None, run_id="r", schedule_interval=INTERVAL, now=T0
             )
