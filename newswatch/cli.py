@@ -368,8 +368,9 @@ def _read_document(source: str) -> tuple[str, str]:
         raw = asyncio.run(fetch())
     else:
         raw = Path(source).read_bytes()
-    head = raw[:2000].lstrip().lower()
-    if head.startswith((b"<!doctype html", b"<html")) or b"<body" in head:
+    from newswatch.sniff import looks_like_html
+
+    if looks_like_html(raw):
         from newswatch.extract import extract_article
         from newswatch.models import FeedItem
 

@@ -25,6 +25,7 @@ RANK = {
     "newswatch.config": 1,
     "newswatch.fetch": 2,
     "newswatch.netguard": 2,  # the fetcher's address guard
+    "newswatch.sniff": 2,  # what a fetched body is (HTML, PDF, …)
     "newswatch.feeds": 3,
     "newswatch.extract": 4,
     "detectors": 5,
