@@ -184,37 +184,6 @@ def test_same_development(event_type, dev_actors, dev_target, actors, target, sa
     assert not same_development("declaration_refusal", dev_actors, dev_target, found)
 
 
-def test_digest_lists_the_previous_periods_developments_once(store, sink, slack):
-    from newswatch.config import Digest
-    from newswatch.digest import enqueue_digest
-    from newswatch.store import utcnow
-
-    record(
-        store,
-        analysed("a", detection()),
-        analysed(
-            "b",
-            detection(
-                EventType.ARMS_TRANSFER,
-                actors=("Belarus",),
-                target="Azerbaijan",
-                modality=Modality.REPORTED,
-            ),
-        ),
-    )
-    tomorrow = utcnow() + timedelta(days=1)
-    digest = Digest(every="daily", channel="#newswatch")
-    assert enqueue_digest(store, digest, "#newswatch", now=tomorrow) is True
-    assert enqueue_digest(store, digest, "#newswatch", now=tomorrow) is False  # once per period
-    assert (
-        enqueue_digest(store, digest, "#newswatch", now=tomorrow + timedelta(days=1)) is False
-    )  # empty
-    deliver_pending(store, sink, sleep=lambda _: None)
-    digest_text = slack.state.top_level()[-1].text
-    assert "2 developments" in digest_text
-    assert "Summit boycott" in digest_text and "Belarus → Azerbaijan" in digest_text
-
-
 # --- identity: what the event is ----------------------------------------------------------
 
 
