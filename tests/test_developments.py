@@ -23,7 +23,6 @@ from newswatch.developments import (
 from newswatch.models import AnalysedArticle, EventType, Modality
 from newswatch.store import ArticleRow, DetectionRow, Store
 from tests.builders import analysed, claim, detection
-from tests.conftest import SHARED
 
 CONFIG = parse_sources(
     """
@@ -283,12 +282,13 @@ def _detect_corpus_line(record: dict) -> AnalysedArticle:
     return AnalysedArticle(url, article, tuple(found))
 
 
-def test_corpus_groups_stay_one_development_each_and_distinct_ones_stay_apart(tmp_path):
+@pytest.mark.needs_shared
+def test_corpus_groups_stay_one_development_each_and_distinct_ones_stay_apart(
+    tmp_path, shared_path
+):
     """Every article of ../shared/corpus/dev.jsonl on one fresh store, as one first poll: each
     (development, type) is one development, and no development mixes two corpus ids."""
-    corpus = SHARED / "corpus" / "dev.jsonl"
-    if not corpus.exists():
-        pytest.skip("../shared/corpus/dev.jsonl is not on this machine")
+    corpus = shared_path("corpus/dev.jsonl")
     import json
 
     records = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
@@ -316,11 +316,11 @@ def test_corpus_groups_stay_one_development_each_and_distinct_ones_stay_apart(tm
     assert any(truth.startswith("d-grp") for truth, _ in per_event)  # the groups were detected
 
 
-def test_seed_pair_003_004_is_one_development(store):
-    seeds = SHARED / "seeds"
+@pytest.mark.needs_shared
+def test_seed_pair_003_004_is_one_development(store, shared_path):
+    seeds = shared_path("seeds")
     paths = sorted(seeds.glob("003_*.txt")) + sorted(seeds.glob("004_*.txt"))
-    if len(paths) != 2:
-        pytest.skip("../shared/seeds is not on this machine")
+    assert len(paths) == 2, f"{seeds} should hold one 003_*.txt and one 004_*.txt"
     import detectors
     from newswatch.models import Article, FeedItem
 
