@@ -21,6 +21,8 @@ RANK = {
     "newswatch.runlock": 0,
     "newswatch.prefect_env": 0,
     "newswatch.prefect_server": 0,
+    "newswatch.redact": 0,  # secrets out of every log line and stored text
+    "newswatch.offload": 0,  # bounded worker processes for CPU work
     "detectors.types": 0,  # the detection types, which newswatch.models re-exports
     "newswatch.config": 1,
     "newswatch.fetch": 2,
@@ -30,16 +32,20 @@ RANK = {
     "newswatch.extract": 4,
     "detectors": 5,
     "newswatch.pipeline": 5,  # one source through fetch -> feeds -> extract -> detectors
+    "newswatch.analysis": 5,  # extract + detect for one page, in the extraction workers
     # what grouping consults and renders: mutes and the alert messages
     "newswatch.feedback_blocks": 6,
     "newswatch.feedback": 6,
     "newswatch.alerts": 6,
+    "newswatch.render": 6,  # the alert messages (Block Kit)
     "newswatch.developments": 6,
-    # further producers of outbox rows
-    "newswatch.outbox": 7,
+    # the outbox's owner: developments (and health, digest) write through it, delivery reads
+    "newswatch.outbox": 6,
+    # further writers of the outbox
     "newswatch.health": 7,
     "newswatch.digest": 7,
     "newswatch.delivery": 8,
+    "newswatch.sinks": 8,  # where messages go: Slack, or the dry-run file
     # after the stages: what reads their results, and the entry points
     "newswatch.listener": 9,
     "newswatch.report": 9,
