@@ -4,7 +4,7 @@ when it recovers, and quiet in between, with the back-off of the poll (pipeline)
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -14,8 +14,10 @@ from newswatch.fetch import Fetcher, FetchLimits
 from newswatch.health import enqueue_health_notices
 from newswatch.pipeline import backoff_after, poll_source
 from newswatch.store import AlertRow, Store
-from tests.fixtures.mock_transport import StreamingMockTransport
-from tests.test_pipeline import INTERVAL, T0, Switch
+from tests.fixtures.mock_transport import StreamingMockTransport, Switch
+
+INTERVAL = timedelta(minutes=10)
+T0 = datetime(2024, 11, 5, 12, 0, tzinfo=UTC)
 
 
 def _notices(store: Store) -> list[str]:

@@ -15,7 +15,7 @@ from newswatch.fetch import Fetcher, FetchLimits
 from newswatch.pipeline import MAX_BACKOFF, backoff_after, poll_source
 from newswatch.store import FeedState, Store
 from tests.fixtures.hostile_site import item, rss
-from tests.fixtures.mock_transport import StreamingMockTransport
+from tests.fixtures.mock_transport import StreamingMockTransport, Switch
 
 INTERVAL = timedelta(minutes=10)
 T0 = datetime(2024, 11, 5, 12, 0, tzinfo=UTC)
@@ -29,20 +29,6 @@ def test_backoff_grows_and_is_capped():
         8 * INTERVAL,
     ]
     assert backoff_after(40, INTERVAL) == MAX_BACKOFF
-
-
-class Switch:
-    """A feed that fails (HTTP 503) until `up` is set."""
-
-    def __init__(self) -> None:
-        self.up = False
-        self.requests = 0
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests += 1
-        if not self.up:
-            return httpx.Response(503)
-        return httpx.Response(200, content=rss(item("Fine", "/a", "1")))
 
 
 def _poll(store: Store, source, fetcher: Fetcher, now: datetime):
