@@ -99,9 +99,10 @@ class Candidate:
 
 
 @dataclass
-class ArticleContext:
-    """Per-call context: text, title, the sentences worth matching, and lazily computed
-    article facts (full sentence list, main organisation) for slot fallbacks."""
+class Reading:
+    """One detect() call's reading of an article (not newswatch's `Article`, the extracted text
+    it is given): text, title, the sentences worth matching, and lazily computed article facts
+    (full sentence list, main organisation) for slot fallbacks."""
 
     text: str
     title: str
@@ -435,9 +436,7 @@ def _actor_tuple(mk: Masked, idx: list[int], table: EntityTable) -> tuple[str, .
     return tuple(out)
 
 
-def _find_candidates(
-    art: ArticleContext, fld: str, sent: Sentence, tr: TypeRules
-) -> list[Candidate]:
+def _find_candidates(art: Reading, fld: str, sent: Sentence, tr: TypeRules) -> list[Candidate]:
     lr = art.rules
     mk = art.masked(fld, sent)
     index = sent.start
@@ -477,7 +476,7 @@ def _find_candidates(
     return out
 
 
-def _trace_close_rules(art: ArticleContext, tr: TypeRules, fld: str, index: int, text: str) -> None:
+def _trace_close_rules(art: Reading, tr: TypeRules, fld: str, index: int, text: str) -> None:
     """For a sentence no pattern matched: the rules that found some of their required
     parts, with the parts found and missing (the missing part is what to extend)."""
     assert art.trace is not None
@@ -536,7 +535,7 @@ def _holds(
 
 
 def _rejection(
-    art: ArticleContext,
+    art: Reading,
     fld: str,
     tr: TypeRules,
     rule: Rule,
@@ -567,7 +566,7 @@ def _rejection(
 
 
 def _trace(
-    art: ArticleContext,
+    art: Reading,
     rule: Rule,
     mk: Masked,
     m: re.Match[str],
@@ -599,9 +598,7 @@ def _why_label(why: str | None) -> str:
     return why
 
 
-def _trace_sentence(
-    art: ArticleContext, tr: TypeRules, fld: str, sent: Sentence, note: str
-) -> None:
+def _trace_sentence(art: Reading, tr: TypeRules, fld: str, sent: Sentence, note: str) -> None:
     assert art.trace is not None
     text = " ".join(sent.text.split())
     if len(text) > 300:
@@ -609,7 +606,7 @@ def _trace_sentence(
     art.trace.append(f"{tr.type.value} [{fld}#{sent.start}] {note}: {text}")
 
 
-def _trace_near_sentences(art: ArticleContext, fld: str) -> None:
+def _trace_near_sentences(art: Reading, fld: str) -> None:
     """Sentences where some, but not all, prefilter groups of a type hit: the words
     that were missing are named, so an analyst sees which vocabulary to extend."""
     source = art.title if fld == "title" else art.text
@@ -638,7 +635,7 @@ def _trace_near_sentences(art: ArticleContext, fld: str) -> None:
 
 
 def _fill_slots(
-    art: ArticleContext,
+    art: Reading,
     tr: TypeRules,
     rule: Rule,
     mk: Masked,
@@ -825,7 +822,7 @@ def _original_pos(mk: Masked, pos: int) -> int:
     return pos - shift
 
 
-def _venue(art: ArticleContext, mk: Masked) -> str | None:
+def _venue(art: Reading, mk: Masked) -> str | None:
     """Where the meeting is held: a capital used as a place (reported by its canonical
     city name, so "в Минске" and "in Minsk" agree), else a place named as written after
     the language's `venue` cue; this sentence first, then any sentence naming a meeting."""
@@ -887,7 +884,7 @@ def _unmask(mk: Masked, text: str) -> str:
 
 
 def _format_target(
-    tr: TypeRules, entity: str | None, art: ArticleContext, mk: Masked, m: re.Match[str]
+    tr: TypeRules, entity: str | None, art: Reading, mk: Masked, m: re.Match[str]
 ) -> str | None:
     """The detection's target as an analyst reads it (see the rule file's `target_format`):
     the entity; a meeting as "<organisation> <kind>, <venue>" ("CSTO Council of Foreign
@@ -917,7 +914,7 @@ def _format_target(
     return entity
 
 
-def extract_reason(art: ArticleContext, cand: Candidate) -> str | None:
+def extract_reason(art: Reading, cand: Candidate) -> str | None:
     """The stated reason for a boycott: in the evidence sentence, else a sentence about it."""
     lr = art.rules
 
@@ -925,7 +922,7 @@ def extract_reason(art: ArticleContext, cand: Candidate) -> str | None:
         yield cand.sentence
         if lr.reason_context is None:
             return
-        # Only paragraphs holding a reason cue are split (as in `ArticleContext.units`).
+        # Only paragraphs holding a reason cue are split (as in `Reading.units`).
         text, seen = art.text, set()
         tail = tail_start(text)
         for cue in lr.reason_context.finditer(text, 0, tail):
@@ -962,7 +959,7 @@ def _rank(c: Candidate) -> tuple[float, int]:
     return (round(c.confidence, 3), min(len(c.sentence.text), 250))
 
 
-def run(art: ArticleContext) -> list[Candidate]:
+def run(art: Reading) -> list[Candidate]:
     """Best candidate per event type for one article."""
     lr = art.rules
     best: dict[EventType, Candidate] = {}
