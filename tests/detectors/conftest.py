@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from detectors import detect
-from newswatch.models import EventType
+from detectors.types import EventType
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"

@@ -10,8 +10,8 @@ import time
 import pytest
 
 from detectors import detect
+from detectors.types import EventType
 from newswatch.evaluate import evaluate, read_jsonl, render
-from newswatch.models import EventType
 from tests.detectors.conftest import PROJECT_CORPUS
 
 MIN_PRECISION, MIN_RECALL = 0.95, 0.90

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from detectors import detect
-from newswatch.models import EventType, Modality
+from detectors.types import EventType, Modality
 from tests.detectors.conftest import A, B, D, R, W
 
 EXPECTED = {
