@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from detectors.engine import Article, run, to_detection
+from detectors.engine import Reading, run, to_detection
 from detectors.entities import EntityTable, canonical, load_entities
 from detectors.language import detect_language
 from detectors.rules import RuleError, RuleSet, default_rules, load_rules
-from newswatch.models import Detection
+from detectors.types import Detection
 
 __all__ = [
     "Detection",
@@ -64,7 +64,7 @@ def detect(
     if isinstance(published, dt.datetime):
         published = published.date()
     table = entities or load_entities()
-    art = Article(text, title, lr, table, published, trace)
+    art = Reading(text, title, lr, table, published, trace)
     detections = [to_detection(c, lang) for c in run(art)]
     if watchlist is not None:
         detections = [d for d in detections if _watched(d, watchlist)]

@@ -28,7 +28,7 @@ from detectors.sentences import (
     tail_start,
 )
 from detectors.slots import MAX_SLOT_BONUS, Filled, fill_slots
-from newswatch.models import Detection, EventType, Modality
+from detectors.types import Detection, EventType, Modality
 
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 # Type order for output: stable and matching EventType declaration order.
@@ -57,9 +57,10 @@ class Candidate:
 
 
 @dataclass
-class Article:
-    """Per-call context: text, title, the sentences worth matching, and lazily computed
-    article facts (full sentence list, main organisation) for slot fallbacks."""
+class Reading:
+    """One detect() call's reading of an article (not newswatch's `Article`, the extracted text
+    it is given): text, title, the sentences worth matching, and lazily computed article facts
+    (full sentence list, main organisation) for slot fallbacks."""
 
     text: str
     title: str
@@ -259,7 +260,7 @@ def _modality(lr: LanguageRules, tr: TypeRules, rule: Rule, window: str) -> Moda
 
 
 def _find_candidates(
-    art: Article,
+    art: Reading,
     fld: str,
     sent: Sentence,
     tr: TypeRules,
@@ -313,7 +314,7 @@ def _find_candidates(
 
 
 def _candidate(
-    art: Article,
+    art: Reading,
     tr: TypeRules,
     rule: Rule,
     mk: Masked,
@@ -343,7 +344,7 @@ def _candidate(
     )
 
 
-def _trace_close_rules(art: Article, tr: TypeRules, fld: str, index: int, text: str) -> None:
+def _trace_close_rules(art: Reading, tr: TypeRules, fld: str, index: int, text: str) -> None:
     """For a sentence no pattern matched: the rules that found some of their required
     parts, with the parts found and missing (the missing part is what to extend)."""
     assert art.trace is not None
@@ -402,7 +403,7 @@ def _holds(
 
 
 def _rejection(
-    art: Article,
+    art: Reading,
     fld: str,
     tr: TypeRules,
     rule: Rule,
@@ -433,7 +434,7 @@ def _rejection(
 
 
 def _trace(
-    art: Article,
+    art: Reading,
     rule: Rule,
     mk: Masked,
     m: re.Match[str],
@@ -465,7 +466,7 @@ def _why_label(why: str | None) -> str:
     return why
 
 
-def _trace_sentence(art: Article, tr: TypeRules, fld: str, sent: Sentence, note: str) -> None:
+def _trace_sentence(art: Reading, tr: TypeRules, fld: str, sent: Sentence, note: str) -> None:
     assert art.trace is not None
     text = " ".join(sent.text.split())
     if len(text) > 300:
@@ -473,7 +474,7 @@ def _trace_sentence(art: Article, tr: TypeRules, fld: str, sent: Sentence, note:
     art.trace.append(f"{tr.type.value} [{fld}#{sent.start}] {note}: {text}")
 
 
-def _trace_near_sentences(art: Article, fld: str) -> None:
+def _trace_near_sentences(art: Reading, fld: str) -> None:
     """Sentences where some, but not all, prefilter groups of a type hit: the words
     that were missing are named, so an analyst sees which vocabulary to extend."""
     source = art.title if fld == "title" else art.text
@@ -501,7 +502,7 @@ def _trace_near_sentences(art: Article, fld: str) -> None:
             _trace_sentence(art, tr, fld, sent, f"near miss (prefilter: no word of {words})")
 
 
-def _venue(art: Article, mk: Masked) -> str | None:
+def _venue(art: Reading, mk: Masked) -> str | None:
     """Where the meeting is held: a capital used as a place (reported by its canonical
     city name, so "в Минске" and "in Minsk" agree), else a place named as written after
     the language's `venue` cue; this sentence first, then any sentence naming a meeting."""
@@ -563,7 +564,7 @@ def _unmask(mk: Masked, text: str) -> str:
 
 
 def _format_target(
-    tr: TypeRules, entity: str | None, art: Article, mk: Masked, m: re.Match[str]
+    tr: TypeRules, entity: str | None, art: Reading, mk: Masked, m: re.Match[str]
 ) -> str | None:
     """The detection's target as an analyst reads it (see the rule file's `target_format`):
     the entity; a meeting as "<organisation> <kind>, <venue>" ("CSTO Council of Foreign
@@ -593,7 +594,7 @@ def _format_target(
     return entity
 
 
-def extract_reason(art: Article, cand: Candidate) -> str | None:
+def extract_reason(art: Reading, cand: Candidate) -> str | None:
     """The stated reason for a boycott: in the evidence sentence, else a sentence about it."""
     lr = art.rules
 
@@ -601,7 +602,7 @@ def extract_reason(art: Article, cand: Candidate) -> str | None:
         yield cand.sentence
         if lr.reason_context is None:
             return
-        # Only paragraphs holding a reason cue are split (as in `Article.units`).
+        # Only paragraphs holding a reason cue are split (as in `Reading.units`).
         text, seen = art.text, set()
         tail = tail_start(text)
         for cue in lr.reason_context.finditer(text, 0, tail):
@@ -645,7 +646,7 @@ def _rank(c: Candidate) -> tuple[float, int]:
     return (round(c.confidence, 3), min(len(c.sentence.text), 250))
 
 
-def run(art: Article) -> list[Candidate]:
+def run(art: Reading) -> list[Candidate]:
     """Best candidate per event type for one article."""
     lr = art.rules
     best: dict[EventType, Candidate] = {}

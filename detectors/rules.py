@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from newswatch.models import EventType, Modality
+from detectors.types import EventType, Modality
 
 RULES_DIR = Path(__file__).with_name("rules")
 

@@ -23,13 +23,14 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 
 from newswatch.config import AlertsConfig, Source, SourcesConfig, load_config
-from newswatch.delivery import DeliveryReport, deliver_pending
-from newswatch.developments import AnalysedArticle, GroupingReport, record_articles
+from newswatch.delivery import deliver_pending
+from newswatch.developments import record_articles
 from newswatch.digest import enqueue_digest
 from newswatch.feedback import run_summary
 from newswatch.fetch import Fetcher, FetchLimits, HostGate
 from newswatch.health import enqueue_health_notices
-from newswatch.pipeline import PageJob, SourceOutcome, analyse_pages, poll_source, select_sources
+from newswatch.models import AnalysedArticle, DeliveryReport, GroupingReport, PageJob, SourceOutcome
+from newswatch.pipeline import analyse_pages, poll_source, select_sources
 from newswatch.report import build_summary
 from newswatch.report import render as render_report
 from newswatch.runlock import PollBusy, poll_lock

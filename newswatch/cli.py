@@ -22,6 +22,8 @@ Exit status: 0 ok, 1 the poll failed (see its message), 2 bad input or configura
 """
 
 # Other tools drive these command names and exit codes: keep them stable.
+# The console script is flows/cli.py: it hands the poll flow to `main` (newswatch never imports
+# flows), so `run`, `serve` and `demo` work only when started through it.
 
 from __future__ import annotations
 
@@ -38,15 +40,25 @@ from newswatch.config import ConfigError, load_sources
 from newswatch.prefect_env import configure_prefect_env
 from newswatch.prefect_server import PrefectServerError, prefect_api
 from newswatch.runlock import EXIT_BUSY, PollBusy, poll_lock
+from newswatch.serve import PollLoader
 from newswatch.settings import Settings
 from newswatch.store import StoreUnavailable, named_store_errors
 
 EXIT_CONFIG = 2
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, load_poll: PollLoader | None = None) -> int:
+    """The CLI. `load_poll` is the hand-over from flows/cli.py, for the commands that poll."""
     parser = _parser()
     args = parser.parse_args(argv)
+    if getattr(args, "needs_flow", False) and load_poll is None:
+        print(
+            f"newswatch {args.command}: this command runs the Prefect flow; start it with the "
+            "`newswatch` command (python -m flows.cli)",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    args.load_poll = load_poll
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -103,7 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--tag", action="append", dest="tags", help="only sources with this tag (repeatable)"
     )
-    run.set_defaults(handler=_run)
+    run.set_defaults(handler=_run, needs_flow=True)
 
     serve = commands.add_parser(
         "serve",
@@ -117,7 +129,7 @@ def _parser() -> argparse.ArgumentParser:
         "--tag", action="append", dest="tags", help="only sources with this tag (repeatable)"
     )
     serve.add_argument("--interval", help="poll this often instead of schedule.interval, e.g. 5m")
-    serve.set_defaults(handler=_serve)
+    serve.set_defaults(handler=_serve, needs_flow=True)
 
     sources = commands.add_parser("sources", help="check sources.yaml")
     sources_commands = sources.add_subparsers(dest="sources_command", required=True)
@@ -176,7 +188,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--port", type=int, default=int(os.environ.get("NEWSWATCH_DEMO_PORT", "8765"))
     )
-    demo.set_defaults(handler=_demo)
+    demo.set_defaults(handler=_demo, needs_flow=True)
     return parser
 
 
@@ -199,21 +211,20 @@ def _run(args: argparse.Namespace) -> int:
             poll_lock(database_url, who),
             prefect_api(settings.data_dir, settings.prefect_port),
         ):
-            return _poll_once(sources, args.tags)
+            return _poll_once(args.load_poll, sources, args.tags)
     with prefect_api(settings.data_dir, settings.prefect_port):
         while True:
             try:
                 with poll_lock(database_url, who):
-                    _poll_once(sources, args.tags)
+                    _poll_once(args.load_poll, sources, args.tags)
             except PollBusy as busy:
                 print(f"newswatch: {busy}; trying again at the next interval", file=sys.stderr)
             time.sleep(config.schedule.interval.total_seconds())
 
 
-def _poll_once(sources: Path, tags: list[str] | None) -> int:
+def _poll_once(load_poll: PollLoader, sources: Path, tags: list[str] | None) -> int:
     """One poll through the Prefect API already chosen; 0 when it completed, 1 when it failed."""
-    from flows.monitor import poll
-
+    poll = load_poll()
     state = asyncio.run(poll(sources=str(sources), tags=tags, return_state=True))
     summary = state.result(raise_on_failure=False)
     if isinstance(summary, dict) and "sources" in summary:
@@ -271,7 +282,7 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
-    return serve(settings, sources=sources, interval=interval, tags=args.tags)
+    return serve(settings, args.load_poll, sources=sources, interval=interval, tags=args.tags)
 
 
 def _sources_check(args: argparse.Namespace) -> int:
@@ -365,8 +376,9 @@ def _read_document(source: str) -> tuple[str, str]:
         raw = asyncio.run(fetch())
     else:
         raw = Path(source).read_bytes()
-    head = raw[:2000].lstrip().lower()
-    if head.startswith((b"<!doctype html", b"<html")) or b"<body" in head:
+    from newswatch.sniff import looks_like_html
+
+    if looks_like_html(raw):
         from newswatch.extract import extract_article
         from newswatch.models import FeedItem
 
@@ -409,8 +421,8 @@ def _feedback_export(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from newswatch.demo.run import run_demo
 
-    return run_demo(port=args.port)
+    return run_demo(args.load_poll, port=args.port)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main())  # `sources`, `detect`, `evaluate`, …; the polling commands need flows/cli.py

@@ -23,13 +23,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from newswatch import outbox
-from newswatch.developments import ESCALATION_PLACEHOLDER
 from newswatch.feedback import redraw_with_note
+from newswatch.models import ESCALATION_PLACEHOLDER, DeliveryReport
 from newswatch.redact import redact
 from newswatch.sinks import AUTH_ERRORS, CHANNEL_ERRORS, Posted, Sink, SinkError, may_have_posted
 from newswatch.store import AlertRow, Store
@@ -41,18 +41,6 @@ MAX_WAIT = 120.0  # seconds: a longer Retry-After is not waited out; the alert w
 
 class LeaseLost(Exception):
     """Another sender owns the alert now: this one must not touch Slack for it."""
-
-
-@dataclass
-class DeliveryReport:
-    sent: list[int] = field(default_factory=list)
-    pending: int = 0
-    errors: list[str] = field(default_factory=list)
-    blocked_channels: dict[str, str] = field(default_factory=dict)  # channel -> permanent error
-
-    @property
-    def failed(self) -> int:
-        return len(self.errors)
 
 
 def deliver_pending(

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
 from pathlib import Path
@@ -38,8 +38,19 @@ from detectors.entities import load_entities
 from newswatch import outbox
 from newswatch.config import SourcesConfig
 from newswatch.feedback import mute_reason
-from newswatch.models import MODALITY_RANK, Article, Detection, EventType, Modality
-from newswatch.render import Headline, Part, Report, render_alert, render_reply
+from newswatch.models import (
+    ESCALATION_PLACEHOLDER,
+    MODALITY_RANK,
+    AnalysedArticle,
+    Detection,
+    EventType,
+    GroupingReport,
+    HeldBack,
+    Modality,
+    Part,
+    Report,
+)
+from newswatch.render import render_alert, render_reply
 from newswatch.store import (
     AlertRow,
     ArticleRow,
@@ -73,36 +84,6 @@ _TARGET_STOPWORDS = frozenset(
         "at",
     }
 )
-
-
-@dataclass(frozen=True)
-class AnalysedArticle:
-    """One claimed item after extraction and detection."""
-
-    item_key: str
-    article: Article
-    detections: tuple[Detection, ...]
-    source_tags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class HeldBack:
-    """A report stored and grouped but not alerted, and why."""
-
-    development_id: int
-    source: str
-    type: str
-    title: str
-    reason: str
-
-
-@dataclass
-class GroupingReport:
-    new: list[int] = field(default_factory=list)  # development ids opened
-    updated: list[int] = field(default_factory=list)  # development ids that got a report
-    escalated: list[int] = field(default_factory=list)
-    detections: list[tuple[str, str, str]] = field(default_factory=list)  # (source, type, title)
-    held_back: list[HeldBack] = field(default_factory=list)
 
 
 def minhash_of(text: str) -> MinHash:
@@ -225,16 +206,9 @@ def _record_one(
         return  # another run finished it between our claim and now
     article = entry.article
     signature = minhash_of(article.text)
-    article_row = ArticleRow(
+    article_row = ArticleRow.from_article(
+        article,
         item_id=item.id,
-        source=article.item.source,
-        url=article.item.url,
-        title=article.title,
-        text=article.text,
-        lang=article.lang,
-        text_from=article.text_from,
-        fallback_reason=article.fallback_reason,
-        published_at=article.item.published,
         stored_at=now,  # the grouping clock (tests and replays pass their own)
         minhash=signature.hashvalues.astype(np.uint64).tobytes(),
     )
@@ -251,20 +225,7 @@ def _record_one(
     detections = sorted(entry.detections, key=lambda d: d.evidence_start)
     types = [d.type for d in detections]
     for detection in detections:
-        det_row = DetectionRow(
-            article_id=article_row.id,
-            type=detection.type.value,
-            modality=detection.modality.value,
-            actors=list(detection.actors),
-            target=detection.target,
-            evidence=detection.evidence,
-            evidence_start=detection.evidence_start,
-            evidence_end=detection.evidence_end,
-            rule=detection.rule,
-            confidence=detection.confidence,
-            reason=detection.reason,
-            lang=detection.lang,
-        )
+        det_row = DetectionRow.from_detection(detection, article_id=article_row.id)
         session.add(det_row)
         session.flush()
         report.detections.append((article.item.source, detection.type.value, article.title))
@@ -424,7 +385,7 @@ def _open_alert(
         "new",
         development,
         development.channel,
-        render_alert(_headline(det_row), _report(det_row, article_row), part=part),
+        render_alert(det_row.headline(), _report(det_row, article_row), part=part),
     )
     development.parent_alert_id = alert.id
 
@@ -440,7 +401,7 @@ def _escalate(
     det_row.role = "escalation"
     development.modality = det_row.modality
     payload = render_alert(
-        _headline(det_row),
+        det_row.headline(),
         _report(det_row, article_row),
         escalates=ESCALATION_PLACEHOLDER,
         part=part,
@@ -455,11 +416,6 @@ def _escalate(
         payload,
     )
     development.parent_alert_id = alert.id
-
-
-ESCALATION_PLACEHOLDER = (
-    "(earlier alert)"  # replaced by the earlier message's permalink on delivery
-)
 
 
 def _is_copy(session: Session, development_id: int, article_id: int, signature: MinHash) -> bool:
@@ -493,7 +449,7 @@ def _enqueue_parent_update(
         .order_by(DetectionRow.id)
     ).all()
     payload = render_alert(
-        _headline(head),
+        head.headline(),
         _report(head, head_article),
         also_reported=[_report(d, a) for d, a in rows if d.id != head.id],
         escalates=ESCALATION_PLACEHOLDER if earlier_alert_id else None,
@@ -541,29 +497,8 @@ def _enqueue(
     )
 
 
-def _headline(row: DetectionRow) -> Headline:
-    return Headline(
-        type=EventType(row.type),
-        modality=Modality(row.modality),
-        actors=tuple(row.actors),
-        target=row.target,
-        reason=row.reason,
-        rule=row.rule,
-        confidence=row.confidence,
-    )
-
-
 def _report(det: DetectionRow, art: ArticleRow) -> Report:
-    return Report(
-        source=art.source,
-        title=art.title,
-        url=art.url,
-        published=art.published_at,
-        evidence=body_quote(det.evidence, art.title, art.text),
-        text_from=art.text_from,
-        fallback_reason=art.fallback_reason,
-        lang=art.lang,
-    )
+    return art.report(body_quote(det.evidence, art.title, art.text))
 
 
 # --- identity: what the event is -------------------------------------------------------------

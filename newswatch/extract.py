@@ -13,22 +13,13 @@ import logging
 import trafilatura
 
 from newswatch.models import Article, FeedItem
+from newswatch.sniff import looks_like_html, sniff_binary
 
 log = logging.getLogger(__name__)
 
 # Less text than this from a page means extraction failed (a paywall stub, an image page, …).
 MIN_PAGE_TEXT = 200
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")  # "" : the server did not say
-# Servers mislabel pages both ways; the first bytes settle it.
-_MAGIC = (
-    (b"%PDF-", "a PDF document"),
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
-    (b"PK\x03\x04", "a ZIP archive"),
-    (b"\x1f\x8b", "gzip-compressed data"),
-)
 _LABELLED_GENERIC = ("application/octet-stream", "text/plain", "binary/octet-stream")
 
 
@@ -45,24 +36,6 @@ def init_worker() -> None:
     watch_parent(parent.pid if parent is not None else None)
 
 
-def sniff_binary(page: bytes) -> str | None:
-    """What a non-HTML body is, judged by its first bytes (None: could be HTML)."""
-    head = page[:16]
-    for magic, what in _MAGIC:
-        if head.startswith(magic):
-            return what
-    if head.startswith(b"RIFF") and page[8:12] == b"WEBP":
-        return "a WebP image"
-    if b"\x00" in page[:1024] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16
-        return "binary data"
-    return None
-
-
-def _looks_like_html(page: bytes) -> bool:
-    head = page[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return head.startswith((b"<!doctype html", b"<html")) or b"<body" in head
-
-
 def extract_article(
     item: FeedItem,
     page: bytes | None,
@@ -76,7 +49,7 @@ def extract_article(
         return _from_feed(item, fetch_problem or "article page not fetched", language)
     content_type = (content_type or "").split(";")[0].strip().lower()
     if content_type not in HTML_TYPES and not (
-        content_type in _LABELLED_GENERIC and _looks_like_html(page)
+        content_type in _LABELLED_GENERIC and looks_like_html(page)
     ):
         return _from_feed(item, f"article is {content_type}, not HTML", language)
     if not page.strip():

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsp
 import feedparser
 
 from newswatch.models import FeedItem
+from newswatch.sniff import looks_like_html
 
 # Query parameters that only track the reader; dropping them makes syndicated copies of a link
 # compare equal. Matched case-insensitively, by exact name or prefix.
@@ -156,8 +157,7 @@ def _parse(
 
 
 def _not_a_feed(content: bytes, cause: object, url: str) -> str:
-    head = content.lstrip()[:4096].lower()
-    if head.startswith((b"<!doctype html", b"<html")) or b"<body" in head or b"<head" in head:
+    if looks_like_html(content):
         # A site's home page instead of its feed: say where the feed is, if the page says so.
         for tag in _FEED_LINK.findall(content[:200_000]):
             href = _HREF.search(tag)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from newswatch import outbox
-from newswatch.pipeline import SourceOutcome
+from newswatch.models import SourceOutcome
 from newswatch.redact import redact
 from newswatch.render import escape, render_notice
 from newswatch.store import FeedState, Store, utcnow

@@ -1,45 +1,39 @@
-"""Typed values passed between the pipeline stages.
+"""The hall: every typed value passed between the pipeline stages.
 
-sources.yaml -> fetch -> parse feed (FeedItem) -> extract (Article) -> detect (Detection)
--> group (Development) -> alert (Alert). Every stage takes and returns these frozen
-values; none of them knows about Prefect, the database or Slack.
+sources.yaml -> config -> fetch -> feeds (`FeedItem`) -> pipeline (`PageJob`, `SourceOutcome`)
+-> extract (`Article`) -> detectors (`Detection`, re-exported from `detectors.types`, which owns
+the detection types) -> `AnalysedArticle` -> developments (`GroupingReport`, `HeldBack`; an
+alert's content: `Headline`, `Report`, `Part`) -> outbox -> delivery (`DeliveryReport`) -> the
+run report. Each stage takes and returns these values and imports them from here, never from
+another stage. None of them knows about Prefect, the database or Slack; a development and an
+alert as stored are rows of `newswatch.store` (`DevelopmentRow`, `AlertRow`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
+from detectors.types import MODALITY_RANK, Detection, EventType, Modality
 
-class EventType(StrEnum):
-    """The five kinds of development newswatch recognises (see shared/seeds/LABELS.md)."""
-
-    SUMMIT_BOYCOTT = "summit_boycott"
-    WITHDRAWAL_STATEMENT = "withdrawal_statement"
-    ARMS_TRANSFER = "arms_transfer"
-    DIPLOMATIC_RUPTURE = "diplomatic_rupture"
-    DECLARATION_REFUSAL = "declaration_refusal"
-
-
-class Modality(StrEnum):
-    """How far along the development is, as the article reports it."""
-
-    ANNOUNCED = "announced"
-    THREATENED = "threatened"
-    CONSIDERING = "considering"
-    CARRIED_OUT = "carried_out"
-    REPORTED = "reported"
-
-
-# Higher rank = further along; a development whose modality rises "escalates".
-MODALITY_RANK: dict[Modality, int] = {
-    Modality.CONSIDERING: 0,
-    Modality.THREATENED: 1,
-    Modality.REPORTED: 2,
-    Modality.ANNOUNCED: 2,
-    Modality.CARRIED_OUT: 3,
-}
+__all__ = [
+    "ESCALATION_PLACEHOLDER",
+    "MODALITY_RANK",
+    "AnalysedArticle",
+    "Article",
+    "DeliveryReport",
+    "Detection",
+    "EventType",
+    "FeedItem",
+    "GroupingReport",
+    "Headline",
+    "HeldBack",
+    "Modality",
+    "PageJob",
+    "Part",
+    "Report",
+    "SourceOutcome",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,19 +62,120 @@ class Article:
     fallback_reason: str | None = None  # why the feed text was used, when it was
 
 
-@dataclass(frozen=True, slots=True)
-class Detection:
-    """One development of one event type that an article reports as new."""
+# --- fetch and extract: one source's poll ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """A claimed item and what was fetched for it, ready for extraction and detection."""
+
+    item_key: str
+    item: FeedItem
+    page: bytes | None
+    content_type: str
+    fetch_problem: str | None
+    language: str | None
+    source_tags: tuple[str, ...]
+
+
+@dataclass
+class SourceOutcome:
+    """How one source's poll went: its status for the run report and the health notices."""
+
+    source: str
+    url: str
+    status: str  # ok | not_modified | skipped | error
+    items: int = 0
+    new: int = 0
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    consecutive_failures: int = 0
+    last_success_at: datetime | None = None
+    next_poll_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AnalysedArticle:
+    """One claimed item after extraction and detection."""
+
+    item_key: str
+    article: Article
+    detections: tuple[Detection, ...]
+    source_tags: tuple[str, ...] = ()
+
+
+# --- developments: what grouping did ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeldBack:
+    """A report stored and grouped but not alerted, and why."""
+
+    development_id: int
+    source: str
+    type: str
+    title: str
+    reason: str
+
+
+@dataclass
+class GroupingReport:
+    new: list[int] = field(default_factory=list)  # development ids opened
+    updated: list[int] = field(default_factory=list)  # development ids that got a report
+    escalated: list[int] = field(default_factory=list)
+    detections: list[tuple[str, str, str]] = field(default_factory=list)  # (source, type, title)
+    held_back: list[HeldBack] = field(default_factory=list)
+
+
+# --- alerts: what a message says -------------------------------------------------------------
+
+# Stands in an escalation's text for the earlier message's permalink, which delivery fills in
+# once that message is posted.
+ESCALATION_PLACEHOLDER = "(earlier alert)"
+
+
+@dataclass(frozen=True)
+class Report:
+    """One article's report of a development, as an alert shows it."""
+
+    source: str
+    title: str
+    url: str | None
+    published: datetime | None
+    evidence: str  # a sentence of the article body (developments.body_quote)
+    text_from: str = "page"
+    fallback_reason: str | None = None
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The development as the top-level message describes it."""
 
     type: EventType
     modality: Modality
-    actors: tuple[str, ...]  # canonical names, principal actor first
-    target: str | None  # canonical organisation / state / document / summit
-    evidence: str  # the sentence(s) that prove it, verbatim from the text
-    evidence_start: int  # character offsets of `evidence` in the text given to the detector
-    evidence_end: int
-    rule: str  # id of the rule that fired, e.g. "en.withdrawal.leave_org"
-    confidence: float  # 0..1
-    reason: str | None = None  # the stated reason (e.g. why a leader stays away), when found
-    lang: str = "en"
-    details: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    actors: tuple[str, ...]
+    target: str | None
+    reason: str | None
+    rule: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Part:
+    """This development's place among the developments one article reports."""
+
+    index: int  # 1-based
+    total: int
+    others: tuple[EventType, ...]
+
+
+# --- delivery: what a delivery pass did -------------------------------------------------------
+
+
+@dataclass
+class DeliveryReport:
+    sent: list[int] = field(default_factory=list)
+    pending: int = 0
+    errors: list[str] = field(default_factory=list)
+    blocked_channels: dict[str, str] = field(default_factory=dict)  # channel -> permanent error

@@ -99,7 +99,3 @@ class HostGuard:
         if not addresses:
             raise FetchError(url, "dns_error", f"{host} has no addresses")
         return addresses
-
-
-def make_guard(trusted_hosts: Iterable[str], resolver: Resolver | None = None) -> HostGuard:
-    return HostGuard(trusted_hosts, resolver)

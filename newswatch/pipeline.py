@@ -16,18 +16,17 @@ import os
 import zlib
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from multiprocessing import get_context
 
 import detectors
 from newswatch.config import Source, SourcesConfig
-from newswatch.developments import AnalysedArticle
 from newswatch.extract import extract_article, init_worker
 from newswatch.feeds import FeedParseError, parse_feed_off_loop
 from newswatch.fetch import AddressGuard, Fetcher, FetchError
-from newswatch.models import FeedItem
-from newswatch.netguard import make_guard
+from newswatch.models import AnalysedArticle, FeedItem, PageJob, SourceOutcome
+from newswatch.netguard import HostGuard
 from newswatch.redact import redact
 from newswatch.store import FeedState, Store, StoreError, utcnow
 
@@ -42,33 +41,6 @@ FEED_ACCEPT = (
 # Article pages worth downloading; anything else (PDF, images, video) is read from the feed.
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 PARALLEL_THRESHOLD = 8  # fewer pages than this are analysed in-process (a worker costs ~1 s)
-
-
-@dataclass(frozen=True)
-class PageJob:
-    """A claimed item and what was fetched for it, ready for extraction and detection."""
-
-    item_key: str
-    item: FeedItem
-    page: bytes | None
-    content_type: str
-    fetch_problem: str | None
-    language: str | None
-    source_tags: tuple[str, ...]
-
-
-@dataclass
-class SourceOutcome:
-    source: str
-    url: str
-    status: str  # ok | not_modified | skipped | error
-    items: int = 0
-    new: int = 0
-    error: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    consecutive_failures: int = 0
-    last_success_at: datetime | None = None
-    next_poll_at: datetime | None = None
 
 
 def item_key(item: FeedItem) -> str:
@@ -204,7 +176,7 @@ async def _poll(
     run_id: str,
 ) -> list[PageJob]:
     # The feed's own host (and allow_hosts) are trusted; a redirect elsewhere is checked.
-    guard = make_guard({source.host, *source.allow_hosts})
+    guard = HostGuard({source.host, *source.allow_hosts})
     response = await fetcher.get(
         source.url,
         headers=source.headers,

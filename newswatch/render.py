@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 from newswatch.feedback_blocks import feedback_blocks
-from newswatch.models import EventType, Modality
+from newswatch.models import EventType, Headline, Modality, Part, Report
 
 HEADER_MAX = 150  # Block Kit header text limit
 SECTION_MAX = 3000  # Block Kit section text limit
@@ -137,42 +136,6 @@ STAGE_OF = {
     Modality.ANNOUNCED: Modality.ANNOUNCED,
     Modality.CARRIED_OUT: Modality.CARRIED_OUT,
 }
-
-
-@dataclass(frozen=True)
-class Report:
-    """One article's report of a development, as an alert shows it."""
-
-    source: str
-    title: str
-    url: str | None
-    published: datetime | None
-    evidence: str  # a sentence of the article body (developments.body_quote)
-    text_from: str = "page"
-    fallback_reason: str | None = None
-    lang: str | None = None
-
-
-@dataclass(frozen=True)
-class Headline:
-    """The development as the top-level message describes it."""
-
-    type: EventType
-    modality: Modality
-    actors: tuple[str, ...]
-    target: str | None
-    reason: str | None
-    rule: str
-    confidence: float
-
-
-@dataclass(frozen=True)
-class Part:
-    """This development's place among the developments one article reports."""
-
-    index: int  # 1-based
-    total: int
-    others: tuple[EventType, ...]
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:

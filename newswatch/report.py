@@ -15,11 +15,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from newswatch.delivery import DeliveryReport
-from newswatch.developments import AnalysedArticle, GroupingReport
 from newswatch.feedback import report_lines
-from newswatch.models import EventType, Modality
-from newswatch.pipeline import SourceOutcome
+from newswatch.models import (
+    AnalysedArticle,
+    DeliveryReport,
+    EventType,
+    GroupingReport,
+    Modality,
+    SourceOutcome,
+)
 from newswatch.redact import redact
 from newswatch.render import (
     MODALITY_WORDS,

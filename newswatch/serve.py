@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from newswatch.prefect_server import running_serve_api, start_server, write_serve_note
 from newswatch.runlock import EXIT_BUSY
@@ -19,8 +21,20 @@ from newswatch.settings import Settings
 
 FIRST_POLL_AFTER = timedelta(seconds=20)  # time for the runner to be listening
 
+# Returns the Prefect poll flow (flows.monitor.poll), handed over by the console script
+# (flows/cli.py): newswatch never imports flows. A loader rather than the flow itself, because
+# Prefect must be imported only once the command has chosen its API server.
+PollLoader = Callable[[], Any]
 
-def serve(settings: Settings, *, sources: Path, interval: timedelta, tags: list[str] | None) -> int:
+
+def serve(
+    settings: Settings,
+    load_poll: PollLoader,
+    *,
+    sources: Path,
+    interval: timedelta,
+    tags: list[str] | None,
+) -> int:
     server = note = None
     if not os.environ.get("PREFECT_API_URL"):
         if running := running_serve_api(settings.data_dir):
@@ -35,8 +49,9 @@ def serve(settings: Settings, *, sources: Path, interval: timedelta, tags: list[
         note = write_serve_note(settings.data_dir, server.api_url)
     from prefect.schedules import Interval
 
-    from flows.monitor import poll  # after PREFECT_API_URL is set: prefect reads it at import
     from newswatch.listener import start_listener
+
+    poll = load_poll()  # after PREFECT_API_URL is set: prefect reads it at import
 
     # Analysts' answers from Slack buttons, beside the server, when SLACK_APP_TOKEN is set.
     listener = start_listener(settings)

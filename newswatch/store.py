@@ -62,7 +62,7 @@ from sqlalchemy.orm import (
     sessionmaker,
 )
 
-from newswatch.models import FeedItem
+from newswatch.models import Article, Detection, EventType, FeedItem, Headline, Modality, Report
 from newswatch.redact import redact
 
 STALE_CLAIM = timedelta(minutes=30)  # a claim of an unregistered run older than this is dead
@@ -189,6 +189,37 @@ class ArticleRow(Base):
     stored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)  # for syndicated-copy detection
 
+    @classmethod
+    def from_article(
+        cls, article: Article, *, item_id: int, stored_at: datetime, minhash: bytes
+    ) -> ArticleRow:
+        return cls(
+            item_id=item_id,
+            source=article.item.source,
+            url=article.item.url,
+            title=article.title,
+            text=article.text,
+            lang=article.lang,
+            text_from=article.text_from,
+            fallback_reason=article.fallback_reason,
+            published_at=article.item.published,
+            stored_at=stored_at,
+            minhash=minhash,
+        )
+
+    def report(self, evidence: str) -> Report:
+        """This article's report of a development, quoting `evidence`, as an alert shows it."""
+        return Report(
+            source=self.source,
+            title=self.title,
+            url=self.url,
+            published=self.published_at,
+            evidence=evidence,
+            text_from=self.text_from,
+            fallback_reason=self.fallback_reason,
+            lang=self.lang,
+        )
+
 
 class DevelopmentRow(Base):
     __tablename__ = "developments"
@@ -205,6 +236,9 @@ class DevelopmentRow(Base):
     parent_alert_id: Mapped[int | None] = mapped_column(
         Integer
     )  # the top-level message to thread on
+    # Unused: an escalation is linked through its alert (payload "escalates_alert_id"). The
+    # column stays mapped because the schema has it and the models must mirror the migrations
+    # (test_postgres); dropping it takes a migration of its own.
     escalated_from_id: Mapped[int | None] = mapped_column(ForeignKey("developments.id"))
 
 
@@ -228,6 +262,35 @@ class DetectionRow(Base):
     development_id: Mapped[int | None] = mapped_column(ForeignKey("developments.id"), index=True)
     role: Mapped[str | None] = mapped_column(String(16))  # first | report | copy | escalation
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @classmethod
+    def from_detection(cls, detection: Detection, *, article_id: int) -> DetectionRow:
+        return cls(
+            article_id=article_id,
+            type=detection.type.value,
+            modality=detection.modality.value,
+            actors=list(detection.actors),
+            target=detection.target,
+            evidence=detection.evidence,
+            evidence_start=detection.evidence_start,
+            evidence_end=detection.evidence_end,
+            rule=detection.rule,
+            confidence=detection.confidence,
+            reason=detection.reason,
+            lang=detection.lang,
+        )
+
+    def headline(self) -> Headline:
+        """The development as a top-level message describes it, from this report."""
+        return Headline(
+            type=EventType(self.type),
+            modality=Modality(self.modality),
+            actors=tuple(self.actors),
+            target=self.target,
+            reason=self.reason,
+            rule=self.rule,
+            confidence=self.confidence,
+        )
 
 
 class AlertRow(Base):

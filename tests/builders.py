@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from newswatch.developments import AnalysedArticle
-from newswatch.models import Article, Detection, EventType, FeedItem, Modality
+from newswatch.models import AnalysedArticle, Article, Detection, EventType, FeedItem, Modality
 from newswatch.store import Store
 
 

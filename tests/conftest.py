@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -69,3 +69,42 @@ def slack_env(slack, monkeypatch: pytest.MonkeyPatch, newswatch_env: Path):
     monkeypatch.setenv("NEWSWATCH_SLACK_API_URL", slack.base_url)
     monkeypatch.setenv("NEWSWATCH_SLACK_CHANNEL", "#newswatch")
     return slack
+
+
+# --- ../shared: the corpora and seeds beside the checkout -------------------------------------
+# A test that reads them says so with @pytest.mark.needs_shared and gets its paths from
+# `shared_path` (or tests/detectors' `shared_dir`). Without ../shared it fails, naming the
+# missing path: a skip would let a machine without the corpora pass the gates silently.
+SHARED_FIXTURES = frozenset({"shared_path", "shared_dir"})
+
+
+def shared_file(relative: str = "") -> Path:
+    """../shared/<relative>; fails (never skips) naming the path when it is not there."""
+    path = SHARED / relative
+    if not path.exists():
+        pytest.fail(
+            f"needs ../shared: {path} is missing (check out the shared folder beside the repo)",
+            pytrace=False,
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_path() -> Callable[[str], Path]:
+    return shared_file
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    unmarked = [
+        item.nodeid
+        for item in items
+        if SHARED_FIXTURES & set(getattr(item, "fixturenames", ()))
+        and item.get_closest_marker("needs_shared") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(f"these tests read ../shared: mark them needs_shared: {unmarked}")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("needs_shared") is not None:
+        shared_file()

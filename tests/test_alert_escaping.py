@@ -8,12 +8,10 @@ from typing import Any
 
 import pytest
 
-from newswatch.models import EventType, Modality
+from newswatch.models import EventType, Headline, Modality, Report
 from newswatch.render import (
     HEADER_MAX,
     SECTION_MAX,
-    Headline,
-    Report,
     escape,
     render_alert,
     render_notice,

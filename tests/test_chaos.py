@@ -66,7 +66,7 @@ class Runner:
             [
                 sys.executable,
                 "-m",
-                "newswatch.cli",
+                "flows.cli",
                 "run",
                 "--once",
                 "--sources",

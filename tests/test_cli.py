@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-NEWSWATCH = [sys.executable, "-m", "newswatch.cli"]
+NEWSWATCH = [sys.executable, "-m", "flows.cli"]  # the console script
 
 
 def run_cli(*args: str, env: dict[str, str], timeout: int = 240, stdin: str | None = None):
@@ -190,7 +190,7 @@ def test_output_piped_into_head_ends_without_a_traceback(cli_env, tmp_path: Path
         )
     )
     pipeline = subprocess.run(
-        f"{sys.executable} -m newswatch.cli detect --corpus {corpus} | head -n 1",
+        f"{sys.executable} -m flows.cli detect --corpus {corpus} | head -n 1",
         shell=True,
         cwd=REPO,
         env=cli_env,
@@ -209,3 +209,14 @@ def test_help_is_written_for_users(cli_env):
     assert result.returncode == 0
     for words in ("newswatch serve", "run --once", "sources check", "Exit status"):
         assert words in result.stdout
+
+
+@pytest.mark.parametrize("command", [["run", "--once"], ["serve"], ["demo"]])
+def test_polling_commands_need_the_flow_the_console_script_hands_over(command, capsys) -> None:
+    from newswatch.cli import main
+
+    # newswatch never imports flows: without the hand-over (flows/cli.py) these say so.
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert f"newswatch {command[0]}: this command runs the Prefect flow" in err
+    assert "python -m flows.cli" in err

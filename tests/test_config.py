@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newswatch.cli import main
+from flows.cli import main
 from newswatch.config import ConfigError, load_sources, parse_sources
 
 GOOD = """\
@@ -195,13 +195,13 @@ def broken(tmp_path: Path, newswatch_env: Path) -> Path:
 
 @pytest.fixture
 def nothing_runs(monkeypatch):
-    import flows.monitor
+    import flows.cli
     import newswatch.serve
 
     def must_not_run(*args, **kwargs):
         raise AssertionError("ran despite a broken sources file")
 
-    monkeypatch.setattr(flows.monitor, "poll", must_not_run)
+    monkeypatch.setattr(flows.cli, "load_poll", must_not_run)
     monkeypatch.setattr(newswatch.serve, "serve", must_not_run)
 
 

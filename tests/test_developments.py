@@ -13,18 +13,16 @@ from sqlalchemy import select
 from newswatch.config import parse_sources
 from newswatch.delivery import deliver_pending
 from newswatch.developments import (
-    AnalysedArticle,
     event_key,
     held_back_reason,
     publication_window,
     record_articles,
     same_development,
 )
-from newswatch.models import EventType, Modality
+from newswatch.models import AnalysedArticle, EventType, Modality
 from newswatch.sinks import SlackSink
 from newswatch.store import ArticleRow, DetectionRow, Store
 from tests.builders import analysed, claim, detection
-from tests.conftest import SHARED
 
 CONFIG = parse_sources(
     """
@@ -185,37 +183,6 @@ def test_same_development(event_type, dev_actors, dev_target, actors, target, sa
     assert not same_development("declaration_refusal", dev_actors, dev_target, found)
 
 
-def test_digest_lists_the_previous_periods_developments_once(store, sink, slack):
-    from newswatch.config import Digest
-    from newswatch.digest import enqueue_digest
-    from newswatch.store import utcnow
-
-    record(
-        store,
-        analysed("a", detection()),
-        analysed(
-            "b",
-            detection(
-                EventType.ARMS_TRANSFER,
-                actors=("Belarus",),
-                target="Azerbaijan",
-                modality=Modality.REPORTED,
-            ),
-        ),
-    )
-    tomorrow = utcnow() + timedelta(days=1)
-    digest = Digest(every="daily", channel="#newswatch")
-    assert enqueue_digest(store, digest, "#newswatch", now=tomorrow) is True
-    assert enqueue_digest(store, digest, "#newswatch", now=tomorrow) is False  # once per period
-    assert (
-        enqueue_digest(store, digest, "#newswatch", now=tomorrow + timedelta(days=1)) is False
-    )  # empty
-    deliver_pending(store, sink, sleep=lambda _: None)
-    digest_text = slack.state.top_level()[-1].text
-    assert "2 developments" in digest_text
-    assert "Summit boycott" in digest_text and "Belarus → Azerbaijan" in digest_text
-
-
 # --- identity: what the event is ----------------------------------------------------------
 
 
@@ -315,12 +282,13 @@ def _detect_corpus_line(record: dict) -> AnalysedArticle:
     return AnalysedArticle(url, article, tuple(found))
 
 
-def test_corpus_groups_stay_one_development_each_and_distinct_ones_stay_apart(tmp_path):
+@pytest.mark.needs_shared
+def test_corpus_groups_stay_one_development_each_and_distinct_ones_stay_apart(
+    tmp_path, shared_path
+):
     """Every article of ../shared/corpus/dev.jsonl on one fresh store, as one first poll: each
     (development, type) is one development, and no development mixes two corpus ids."""
-    corpus = SHARED / "corpus" / "dev.jsonl"
-    if not corpus.exists():
-        pytest.skip("../shared/corpus/dev.jsonl is not on this machine")
+    corpus = shared_path("corpus/dev.jsonl")
     import json
 
     records = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
@@ -348,11 +316,11 @@ def test_corpus_groups_stay_one_development_each_and_distinct_ones_stay_apart(tm
     assert any(truth.startswith("d-grp") for truth, _ in per_event)  # the groups were detected
 
 
-def test_seed_pair_003_004_is_one_development(store):
-    seeds = SHARED / "seeds"
+@pytest.mark.needs_shared
+def test_seed_pair_003_004_is_one_development(store, shared_path):
+    seeds = shared_path("seeds")
     paths = sorted(seeds.glob("003_*.txt")) + sorted(seeds.glob("004_*.txt"))
-    if len(paths) != 2:
-        pytest.skip("../shared/seeds is not on this machine")
+    assert len(paths) == 2, f"{seeds} should hold one 003_*.txt and one 004_*.txt"
     import detectors
     from newswatch.models import Article, FeedItem
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newswatch.extract import extract_article, sniff_binary
+from newswatch.extract import extract_article
 from newswatch.models import FeedItem
 from tests.fixtures.hostile_site import ARTICLE_TEXT, article_html
 
@@ -84,10 +84,3 @@ def test_hostile_markup_does_not_escape():
     ):
         article = extract_article(ITEM, page)
         assert article.text_from in ("page", "feed")
-
-
-def test_sniff_binary():
-    assert sniff_binary(b"%PDF-1.5") == "a PDF document"
-    assert sniff_binary(b"RIFF\x00\x00\x00\x00WEBPVP8 ") == "a WebP image"
-    assert sniff_binary(b"<!doctype html><p>x</p>") is None
-    assert sniff_binary("<html>".encode("utf-16")) is None  # UTF-16 has NULs but a BOM

@@ -17,9 +17,9 @@ from newswatch import feedback
 from newswatch.cli import main
 from newswatch.config import parse_sources
 from newswatch.delivery import deliver_pending
-from newswatch.developments import AnalysedArticle, record_articles
+from newswatch.developments import record_articles
 from newswatch.feedback import Click, FeedbackRow, MuteRow, NotOurAlert
-from newswatch.models import Article, EventType, FeedItem
+from newswatch.models import AnalysedArticle, Article, EventType, FeedItem
 from newswatch.sinks import DryRunSink
 from newswatch.store import AlertRow, Store
 from tests.builders import analysed, claim, detection

@@ -1,5 +1,5 @@
 """The fetch stage: deadlines, size caps, retries, redirects and the address guard at connect
-time. Pure logic runs against httpx.MockTransport; timing and the network backend against real
+time. Pure logic runs against httpx.MockTransport (streamed); timing and the network backend against real
 loopback servers (tests/fixtures/hostile_site.py)."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pytest
 from newswatch import netguard
 from newswatch.fetch import Fetcher, FetchError, FetchLimits, parse_retry_after
 from tests.fixtures.hostile_site import HostileSite, RecordingServer, send
+from tests.fixtures.mock_transport import StreamingMockTransport
 
 FAST = FetchLimits(
     total_timeout=1.5, connect_timeout=1, read_timeout=1, retries=2, backoff=0.01, max_bytes=10_000
@@ -31,7 +32,7 @@ async def fetch(handler, url="http://news.example/feed", limits=FAST, sleeps=Non
         if sleeps is not None:
             sleeps.append(seconds)
 
-    transport = httpx.MockTransport(handler)
+    transport = StreamingMockTransport(handler)
     async with Fetcher(limits, transport=transport, sleep=fake_sleep) as fetcher:
         return await fetcher.get(url, **kwargs)
 
@@ -341,7 +342,7 @@ def test_dns_rebinding_is_closed_at_connect_time():
         return next(answers)
 
     with RecordingServer({"/secret": lambda h: send(h, b"secret", "text/plain")}) as internal:
-        guard = netguard.make_guard({"feeds.example"}, resolver=rebinding_resolver)
+        guard = netguard.HostGuard({"feeds.example"}, resolver=rebinding_resolver)
         url = f"http://rebind.example:{internal.port}/secret"
         with pytest.raises(FetchError) as info:
             run(_real_get(url, guard=guard))
@@ -359,7 +360,7 @@ def test_connection_goes_to_the_vetted_address(monkeypatch):
 
     monkeypatch.setattr(netguard, "is_public_address", lambda address: True)
     with RecordingServer({"/page": lambda h: send(h, b"hello", "text/html")}) as server:
-        guard = netguard.make_guard(set(), resolver=resolver)
+        guard = netguard.HostGuard(set(), resolver=resolver)
         result = run(_real_get(f"http://unresolvable.invalid:{server.port}/page", guard=guard))
     assert result.content == b"hello"
     assert server.requests == ["/page"]

@@ -1,7 +1,7 @@
 """The hostile world: every feed and page fault on its own source next to healthy ones, through
-the real flow (Prefect, SQLite, Slack stand-in) — plus the feed-health rules (back-off, one
-notice down, one notice up) as plain-function tests, and a token canary that scans everything
-a run leaves behind."""
+the real flow (Prefect, SQLite, Slack stand-in), and a token canary that scans everything a run
+leaves behind. The feed-health rules as plain functions are in test_pipeline.py (back-off,
+page faults) and test_health.py (one notice down, one notice up)."""
 
 from __future__ import annotations
 
@@ -9,22 +9,11 @@ import asyncio
 import json
 import logging
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
-from sqlalchemy import select
 
-from newswatch.config import parse_sources
-from newswatch.fetch import Fetcher, FetchLimits
-from newswatch.health import enqueue_health_notices
-from newswatch.pipeline import MAX_BACKOFF, backoff_after, poll_source
-from newswatch.store import AlertRow, FeedState, Store
-from tests.fixtures.hostile_site import HostileSite, item, rss
-
-INTERVAL = timedelta(minutes=10)
-T0 = datetime(2024, 11, 5, 12, 0, tzinfo=UTC)
+from tests.fixtures.hostile_site import HostileSite
 
 FAST_FETCH_ENV = {
     "NEWSWATCH_FETCH_TIMEOUT": "2",
@@ -34,197 +23,6 @@ FAST_FETCH_ENV = {
     "NEWSWATCH_FETCH_BACKOFF": "0.05",
     "NEWSWATCH_FETCH_MAX_BYTES": "1000000",
 }
-
-
-# --- feed health as plain functions -----------------------------------------------------------
-
-
-def test_backoff_grows_and_is_capped():
-    assert [backoff_after(n, INTERVAL) for n in (1, 2, 3, 4)] == [
-        timedelta(0),
-        2 * INTERVAL,
-        4 * INTERVAL,
-        8 * INTERVAL,
-    ]
-    assert backoff_after(40, INTERVAL) == MAX_BACKOFF
-
-
-class Switch:
-    """A feed that fails (HTTP 503) until `up` is set."""
-
-    def __init__(self) -> None:
-        self.up = False
-        self.requests = 0
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests += 1
-        if not self.up:
-            return httpx.Response(503)
-        return httpx.Response(200, content=rss(item("Fine", "/a", "1")))
-
-
-def _poll(store: Store, source, fetcher: Fetcher, now: datetime):
-    state = store.feed_states().get(source.name)
-    outcome, _ = asyncio.run(
-        poll_source(fetcher, store, source, state, run_id="r", schedule_interval=INTERVAL, now=now)
-    )
-    return outcome
-
-
-def _notices(store: Store) -> list[str]:
-    with store.session() as s:
-        rows = s.scalars(select(AlertRow).where(AlertRow.kind == "notice").order_by(AlertRow.id))
-        return [row.payload["text"] for row in rows]
-
-
-def test_failing_source_backs_off_recovers_and_notifies_once_each_way(tmp_path: Path):
-    store = Store(f"sqlite:///{tmp_path / 'nw.db'}")
-    config = parse_sources(
-        "sources:\n  - name: Flaky <!channel>\n    url: https://flaky.example/rss\n"
-        "    fetch_articles: false\n"
-    )
-    source = config.sources[0]
-    switch = Switch()
-    limits = FetchLimits(retries=0)
-    # Runs every INTERVAL, each a few seconds late or early: the grace absorbs the drift.
-    schedule = [T0 + n * INTERVAL + timedelta(seconds=(-3) ** n % 7) for n in range(12)]
-
-    def poll_at(now):
-        """One run at `now`: poll the flaky source and let health notices follow."""
-
-        async def one():
-            async with Fetcher(limits, transport=httpx.MockTransport(switch)) as fetcher:
-                state = store.feed_states().get(source.name)
-                return await poll_source(
-                    fetcher, store, source, state, run_id="r", schedule_interval=INTERVAL, now=now
-                )
-
-        outcome, _ = asyncio.run(one())
-        enqueue_health_notices(store, [outcome], notice_after=2, channel="#ops")
-        return outcome
-
-    seen = []
-    for n, now in enumerate(schedule):
-        if n == 8:
-            switch.up = True
-        outcome = poll_at(now)
-        seen.append((outcome.status, outcome.consecutive_failures, len(_notices(store))))
-
-    assert seen == [
-        ("error", 1, 0),  # run 0: first failure, polled again next run
-        ("error", 2, 1),  # run 1: second failure -> one notice; back off 2 intervals
-        ("skipped", 2, 1),  # run 2
-        ("error", 3, 1),  # run 3: still failing, no second notice; back off 4 intervals
-        ("skipped", 3, 1),
-        ("skipped", 3, 1),
-        ("skipped", 3, 1),
-        ("error", 4, 1),  # run 7; back off 8 intervals
-        ("skipped", 4, 1),  # run 8: the site is back, but we do not know yet
-        *[("skipped", 4, 1)] * 3,
-    ]
-    assert switch.requests == 4
-    down = _notices(store)[0]
-    assert "has failed 2 polls in a row" in down and "HTTP 503" in down
-    assert "<!channel>" not in down and "&lt;!channel&gt;" in down  # source names are escaped
-    state = store.feed_states()[source.name]
-    assert state.last_error and "https://flaky.example/rss" in state.last_error
-    assert state.last_success_at is None
-
-    # Recovery: the first poll after the back-off succeeds, one notice says so, and then quiet.
-    later = schedule[7] + backoff_after(4, INTERVAL)
-    for now in (later, later + INTERVAL, later + 2 * INTERVAL):
-        outcome = poll_at(now)
-        assert outcome.status == "ok" and outcome.consecutive_failures == 0
-    notices = _notices(store)
-    assert len(notices) == 2 and "is working again" in notices[1]
-    state = store.feed_states()[source.name]
-    assert (state.consecutive_failures, state.last_success_at) == (0, later + 2 * INTERVAL)
-    assert state.next_poll_at is None and state.failing_since is None
-
-
-def test_skipped_source_reports_why(tmp_path: Path):
-    store = Store(f"sqlite:///{tmp_path / 'nw.db'}")
-    source = parse_sources("sources:\n  - name: Down\n    url: https://down.example/rss\n").sources[
-        0
-    ]
-    store.save_feed_state(
-        FeedState(
-            source="Down",
-            url=source.url,
-            consecutive_failures=3,
-            failure_notice_sent=True,
-            last_error="timeout: no complete response within 30s (https://down.example/rss)",
-            next_poll_at=T0 + timedelta(hours=1),
-        )
-    )
-    outcome = _poll(store, source, Fetcher(transport=httpx.MockTransport(Switch())), T0)
-    assert outcome.status == "skipped"
-    assert outcome.warnings == [
-        "backing off after 3 failed polls until 2024-11-05 13:00 UTC; last error: "
-        "timeout: no complete response within 30s (https://down.example/rss)"
-    ]
-
-
-def test_retry_after_postpones_the_next_poll(tmp_path: Path):
-    store = Store(f"sqlite:///{tmp_path / 'nw.db'}")
-    source = parse_sources("sources:\n  - name: Busy\n    url: https://busy.example/rss\n").sources[
-        0
-    ]
-    transport = httpx.MockTransport(lambda r: httpx.Response(429, headers={"Retry-After": "7200"}))
-
-    async def one():
-        async with Fetcher(FetchLimits(retries=0), transport=transport) as fetcher:
-            return await poll_source(
-                fetcher, store, source, None, run_id="r", schedule_interval=INTERVAL, now=T0
-            )
-
-    outcome, _ = asyncio.run(one())
-    assert outcome.status == "error" and "HTTP 429 (Retry-After 7200s)" in (outcome.error or "")
-    assert outcome.next_poll_at == T0 + timedelta(hours=2)
-
-
-def test_page_faults_stay_with_their_item(tmp_path: Path):
-    """A feed whose items link to metadata, loopback and PDFs still succeeds; each item says
-    why its page was not read."""
-    store = Store(f"sqlite:///{tmp_path / 'nw.db'}")
-    source = parse_sources(
-        "sources:\n  - name: Mixed\n    url: https://mixed.example/rss\n"
-    ).sources[0]
-    feed = rss(
-        item("Meta", "http://169.254.169.254/latest/meta-data/", "1")
-        + item("Loop", "http://127.0.0.1:8080/admin", "2")
-        + item("Pdf", "https://mixed.example/report.pdf", "3")
-        + item("Fine", "https://mixed.example/story.html", "4")
-        + item("No link", None, "5")
-    )
-    requested: list[str] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        requested.append(str(request.url))
-        if request.url.path == "/rss":
-            return httpx.Response(
-                200, headers={"Content-Type": "application/rss+xml"}, content=feed
-            )
-        if request.url.path.endswith(".pdf"):
-            return httpx.Response(200, headers={"Content-Type": "application/pdf"}, content=b"%PDF")
-        return httpx.Response(200, headers={"Content-Type": "text/html"}, content=b"<html>x</html>")
-
-    async def one():
-        async with Fetcher(FetchLimits(retries=0), transport=httpx.MockTransport(handler)) as f:
-            return await poll_source(
-                f, store, source, None, run_id="r", schedule_interval=INTERVAL, now=T0
-            )
-
-    outcome, jobs = asyncio.run(one())
-    assert outcome.status == "ok" and outcome.new == 5
-    problems = {job.item.title: job.fetch_problem for job in jobs}
-    assert "blocked_address" in problems["Meta"] and "169.254.169.254" in problems["Meta"]
-    assert "blocked_address" in problems["Loop"]
-    assert "unwanted_type: application/pdf" in problems["Pdf"]
-    assert problems["Fine"] is None
-    assert problems["No link"] == "the feed entry has no link"
-    assert not any("169.254" in u or "127.0.0.1" in u for u in requested)
-    assert len(outcome.warnings) == 3
 
 
 # --- the whole flow against the hostile site -------------------------------------------------

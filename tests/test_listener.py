@@ -520,7 +520,7 @@ def test_newswatch_serve_runs_the_listener_beside_the_server(store, slack, tmp_p
     )
     with SocketModeStandIn(slack) as socket:
         process = subprocess.Popen(
-            [sys.executable, "-m", "newswatch.cli", "serve", "--sources", str(sources)],
+            [sys.executable, "-m", "flows.cli", "serve", "--sources", str(sources)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from newswatch.fetch import FetchError
-from newswatch.netguard import is_public_address, make_guard
+from newswatch.netguard import HostGuard, is_public_address
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,7 @@ def blocked(guard, url) -> FetchError:
 
 
 def test_private_literals_and_names_are_blocked():
-    guard = make_guard({"feeds.example"})
+    guard = HostGuard({"feeds.example"})
     for url in (
         "http://169.254.169.254/latest/meta-data/",
         "http://127.0.0.1:8080/admin",
@@ -63,13 +63,13 @@ def test_private_literals_and_names_are_blocked():
 
 
 def test_the_feeds_own_host_and_allow_hosts_are_trusted():
-    guard = make_guard({"127.0.0.1", "intranet.local"})
+    guard = HostGuard({"127.0.0.1", "intranet.local"})
     check(guard, "http://127.0.0.1:9999/article")  # no exception
     check(guard, "http://INTRANET.local/story")
 
 
 def test_only_http_and_https():
-    guard = make_guard({"feeds.example"})
+    guard = HostGuard({"feeds.example"})
     assert blocked(guard, "file:///etc/passwd").reason == "bad_scheme"
     assert blocked(guard, "gopher://feeds.example/").reason == "bad_scheme"
     assert blocked(guard, "http:///no-host").reason == "bad_url"
@@ -79,12 +79,12 @@ def test_names_are_checked_against_every_address_they_resolve_to():
     async def resolver(host: str) -> list[str]:
         return ["93.184.216.34", "10.0.0.7"]  # one public answer is not enough
 
-    error = blocked(make_guard(set(), resolver=resolver), "http://mixed.example/")
+    error = blocked(HostGuard(set(), resolver=resolver), "http://mixed.example/")
     assert error.reason == "blocked_address" and "10.0.0.7" in error.detail
 
 
 def test_unresolvable_host_is_a_dns_error():
-    error = blocked(make_guard(set()), "http://nothing-here.invalid/a")
+    error = blocked(HostGuard(set()), "http://nothing-here.invalid/a")
     assert error.reason == "dns_error" and "nothing-here.invalid" in error.detail
 
 
@@ -92,7 +92,7 @@ def test_public_names_pass():
     async def resolver(host: str) -> list[str]:
         return ["93.184.216.34"]
 
-    guard = make_guard(set(), resolver=resolver)
+    guard = HostGuard(set(), resolver=resolver)
     check(guard, "https://news.example/story")
     assert asyncio.run(guard.addresses_for("https://news.example/", "news.example")) == [
         "93.184.216.34"

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from newswatch.config import parse_sources
-from newswatch.delivery import DeliveryReport, deliver_pending
+from newswatch.delivery import deliver_pending
 from newswatch.developments import record_articles
-from newswatch.models import EventType, Modality
-from newswatch.pipeline import SourceOutcome
+from newswatch.models import DeliveryReport, EventType, GroupingReport, Modality, SourceOutcome
 from newswatch.report import build_summary, relative, render
 from newswatch.sinks import SlackSink
 from newswatch.store import Store
@@ -116,8 +115,6 @@ def test_a_long_problem_is_cut_in_the_table_and_given_in_full_below():
 
 
 def build_summary_without_store(outcomes: list[SourceOutcome]) -> dict:
-    from newswatch.developments import GroupingReport
-
     store = Store("sqlite://")
     try:
         return build_summary(store, outcomes, [], GroupingReport(), DeliveryReport(), [], now=NOW)

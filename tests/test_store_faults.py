@@ -65,7 +65,7 @@ def test_a_store_that_cannot_be_opened_ends_run_once_with_one_line(tmp_path: Pat
         NEWSWATCH_DATABASE_URL=f"sqlite:///{store}",
     )
     done = subprocess.run(
-        [sys.executable, "-m", "newswatch.cli", "run", "--once", "--sources", str(sources)],
+        [sys.executable, "-m", "flows.cli", "run", "--once", "--sources", str(sources)],
         cwd=REPO,
         env=env,
         capture_output=True,

@@ -15,10 +15,11 @@ from newswatch.demo.site import SampleSite
 from newswatch.prefect_env import configure_prefect_env
 from newswatch.prefect_server import prefect_api
 from newswatch.runlock import poll_lock
+from newswatch.serve import PollLoader
 from newswatch.settings import Settings
 
 
-def run_demo(port: int = 8765) -> int:
+def run_demo(load_poll: PollLoader, port: int = 8765) -> int:
     data_dir = Path(os.environ.get("NEWSWATCH_DEMO_DATA_DIR", "data/demo"))
     data_dir.mkdir(parents=True, exist_ok=True)
     # The demo never posts to Slack, whatever the environment says.
@@ -47,9 +48,7 @@ def run_demo(port: int = 8765) -> int:
             poll_lock(database_url, "newswatch demo"),
             prefect_api(data_dir, Settings().prefect_port),
         ):
-            from flows.monitor import poll
-
-            summary = asyncio.run(poll(sources=str(sources)))
+            summary = asyncio.run(load_poll()(sources=str(sources)))
     print(
         f"\nnewswatch demo: {summary['articles']} new articles read, "
         f"{len(summary['detections'])} detections, {len(summary['developments_new'])} new "

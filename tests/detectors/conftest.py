@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from detectors import detect
-from newswatch.models import EventType
+from detectors.types import EventType
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
@@ -30,10 +30,9 @@ def one(text: str, etype: EventType, **kw):
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    if not SHARED.exists():
-        pytest.skip("../shared not present")
-    return SHARED
+def shared_dir(shared_path) -> Path:
+    """../shared itself; a test using it is marked needs_shared (tests/conftest.py)."""
+    return shared_path("")
 
 
 # The five types by initial, for compact expectation tables.

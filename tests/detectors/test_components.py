@@ -12,8 +12,8 @@ import pytest
 from detectors import RuleError, canonical, detect, detect_language, load_rules
 from detectors.entities import load_entities
 from detectors.sentences import split_sentences
+from detectors.types import EventType
 from newswatch.evaluate import detections_to_json, evaluate, main, render
-from newswatch.models import EventType
 
 ALIASES = [
     ("Pashinyan", "Nikol Pashinyan"),

@@ -10,8 +10,8 @@ import time
 import pytest
 
 from detectors import detect
+from detectors.types import EventType
 from newswatch.evaluate import evaluate, read_jsonl, render
-from newswatch.models import EventType
 from tests.detectors.conftest import PROJECT_CORPUS
 
 MIN_PRECISION, MIN_RECALL = 0.95, 0.90
@@ -41,6 +41,7 @@ def test_gate_project_corpus() -> None:
     _assert_gate(PROJECT_CORPUS)
 
 
+@pytest.mark.needs_shared
 def test_gate_shared_dev_corpus(shared_dir) -> None:
     _assert_gate(shared_dir / "corpus" / "dev.jsonl")
 
@@ -69,10 +70,9 @@ def _page_texts(archive) -> list[str]:
 
 
 @pytest.mark.slow
-def test_unrelated_web_pages_yield_nothing(shared_dir) -> None:
-    archive = shared_dir / "corpus" / "webpages.tar.gz"
-    if not archive.exists():
-        pytest.skip("webpages.tar.gz not present")
+@pytest.mark.needs_shared
+def test_unrelated_web_pages_yield_nothing(shared_path) -> None:
+    archive = shared_path("corpus/webpages.tar.gz")
     t0 = time.perf_counter()
     texts = _page_texts(archive)
     assert len(texts) == 922

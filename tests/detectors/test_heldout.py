@@ -9,7 +9,7 @@ import pytest
 
 from detectors import default_rules, detect, load_entities
 from detectors.scan import build_scanner
-from newswatch.models import EventType
+from detectors.types import EventType
 from tests.detectors.conftest import REPO, one, types_of
 from tests.detectors.test_corpus_gate import _assert_gate
 

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from newswatch.models import EventType
+from detectors.types import EventType
 from tests.detectors.conftest import REPO, one, types_of
 from tests.detectors.test_corpus_gate import _assert_gate
 

@@ -60,6 +60,7 @@ def _records() -> list[dict]:
     return read_jsonl(REAL_DEV / "positives.jsonl") + read_jsonl(REAL_DEV / "negatives.jsonl")
 
 
+@pytest.mark.needs_shared
 def test_needs_shared_real_dev_split_is_the_fixed_one() -> None:
     records = _records()
     held = select_part(records, "heldout")
@@ -87,6 +88,7 @@ def test_part_of_is_a_pure_function_of_the_development() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("part", ["tuned", "heldout"])
+@pytest.mark.needs_shared
 def test_needs_shared_real_dev_gate(part: str) -> None:
     report = evaluate(select_part(_records(), part))
     table = render_scores(report)  # scores only: safe for the held-out part

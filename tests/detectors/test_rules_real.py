@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from detectors import detect
-from newswatch.models import EventType
+from detectors.types import EventType
 from tests.detectors.conftest import A, B, D, R, W, one, types_of
 
 FIRES = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from detectors import detect
-from newswatch.models import EventType, Modality
+from detectors.types import EventType, Modality
 from tests.detectors.conftest import A, B, D, R, W
 
 EXPECTED = {
@@ -23,17 +23,20 @@ def _seed(shared_dir, prefix: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
+@pytest.mark.needs_shared
 @pytest.mark.parametrize("prefix", sorted(EXPECTED))
 def test_seed_types(shared_dir, prefix: str) -> None:
     assert {d.type for d in detect(_seed(shared_dir, prefix))} == EXPECTED[prefix]
 
 
+@pytest.mark.needs_shared
 def test_seed_001_declaration_refusal(shared_dir) -> None:
     [d] = detect(_seed(shared_dir, "001"))
     assert d.actors[:2] == ("Armenia", "Nikol Pashinyan")
     assert d.target == "CSTO declaration"
 
 
+@pytest.mark.needs_shared
 def test_seed_002_three_developments(shared_dir) -> None:
     text = _seed(shared_dir, "002")
     by_type = {d.type: d for d in detect(text)}
@@ -47,6 +50,7 @@ def test_seed_002_three_developments(shared_dir) -> None:
         assert text[d.evidence_start : d.evidence_end] == d.evidence
 
 
+@pytest.mark.needs_shared
 @pytest.mark.parametrize("prefix", ["003", "004"])
 def test_seed_boycott_minsk(shared_dir, prefix: str) -> None:
     [d] = detect(_seed(shared_dir, prefix))
