@@ -30,6 +30,8 @@ from detectors.sentences import (
 from detectors.slots import MAX_SLOT_BONUS, Filled, fill_slots
 from detectors.types import Detection, EventType, Modality
 
+# Years at least this far before the article's year are background even under a fresh cue.
+_FAR_YEARS = 10
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 # Type order for output: stable and matching EventType declaration order.
 _TYPE_ORDER = {t: i for i, t in enumerate(EventType)}
@@ -239,6 +241,13 @@ def _is_background(
     if tail:
         ctext += " " + tail.group(0)
     years = [int(y) for y in _YEAR.findall(ctext)]
+    # A year far before the article (or, undated, before today) is history whatever fresh
+    # cue the sentence carries: "said on Tuesday it left the CSTO in 1999" reports no step.
+    now = published.year if published is not None else max(ref_year, dt.date.today().year)
+    if any(y <= min(ref_year, now) - _FAR_YEARS for y in years) or (
+        published is None and any(y <= now - _FAR_YEARS for y in years)
+    ):
+        return True
     past = any(y < ref_year for y in years)
     if not past and published is not None and all(y == published.year for y in years):
         # "in February" in a June article: an earlier step of this year.

@@ -273,6 +273,9 @@ def expand(pattern: str, macros: dict[str, str], where: str, line: int | None) -
             body = _token(ENTITY_CLASSES[name])
         elif name in macros:
             body = macros[name]
+            guard = _macro_guard(body, macros, where, line)
+            if guard:
+                body = f"(?:{guard}{body})"
         else:
             raise RuleError(where, line, f"unknown placeholder {{{name}}}")
         if slot:
@@ -288,6 +291,94 @@ def expand(pattern: str, macros: dict[str, str], where: str, line: int | None) -
             return out
         out = new
     raise RuleError(where, line, "placeholders nested too deeply (a macro refers to itself?)")
+
+
+# Speed without changing any match: Python's regex engine tries every alternative of a
+# case-insensitive alternation at every word start. A lookahead for the characters a match
+# can start with ("(?=[ghsd])" before {GIVEN}) rejects most positions in one step. The set
+# is read from the parsed pattern and is always a superset: anything it cannot read
+# (\w, \S, ., a pattern that may match empty) gets no guard.
+_MAX_GUARD_CHARS = 60
+
+
+def first_char_guard(regex: str, flags: int = re.IGNORECASE) -> str:
+    """`(?=[…])` of the characters every non-empty match of `regex` starts with, or ""."""
+    try:
+        from re import _constants as sre_c
+        from re import _parser as sre_p
+
+        parsed = sre_p.parse(regex, flags)
+    except Exception:  # private stdlib API or a bad pattern: no guard, same matches
+        return ""
+
+    def seq_first(items: Any) -> tuple[set[str] | None, bool]:
+        chars: set[str] = set()
+        for op, av in items:
+            got, nullable = item_first(op, av)
+            if got is None:
+                return None, False
+            chars |= got
+            if not nullable:
+                return chars, False
+        return chars, True
+
+    def item_first(op: Any, av: Any) -> tuple[set[str] | None, bool]:
+        if op is sre_c.LITERAL:
+            return {chr(av)}, False
+        if op is sre_c.IN:
+            chars: set[str] = set()
+            for o, a in av:
+                if o is sre_c.LITERAL:
+                    chars.add(chr(a))
+                elif o is sre_c.RANGE and a[1] - a[0] <= _MAX_GUARD_CHARS:
+                    chars |= {chr(c) for c in range(a[0], a[1] + 1)}
+                else:  # a negated class or a category: anything may start here
+                    return None, False
+            return chars, False
+        if op is sre_c.SUBPATTERN:
+            _group, add_flags, del_flags, sub = av
+            return (None, False) if add_flags or del_flags else seq_first(sub.data)
+        if op is sre_c.BRANCH:
+            chars, nullable = set(), False
+            for alt in av[1]:
+                got, n = seq_first(alt.data)
+                if got is None:
+                    return None, False
+                chars |= got
+                nullable |= n
+            return chars, nullable
+        if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT):
+            low, _high, sub = av
+            got, n = seq_first(sub.data)
+            return (None, False) if got is None else (got, low == 0 or n)
+        if op in (sre_c.AT, sre_c.ASSERT, sre_c.ASSERT_NOT):
+            return set(), True  # zero-width: the next item starts the match
+        return None, False
+
+    chars, nullable = seq_first(parsed.data)
+    if not chars or nullable:
+        return ""
+    variants = {v for c in chars for v in (c, c.lower(), c.upper()) if len(v) == 1}
+    if len(variants) > _MAX_GUARD_CHARS:
+        return ""
+    return "(?=[" + "".join(re.escape(c) for c in sorted(variants)) + "])"
+
+
+_GUARDS: dict[str, str] = {}
+
+
+def _macro_guard(body: str, macros: dict[str, str], where: str, line: int | None) -> str:
+    """The first-character guard of one macro, computed once per fully expanded text
+    (the same macro name means other words in another language or type file)."""
+    full = expand(body, macros, where, line)
+    if full not in _GUARDS:
+        _GUARDS[full] = first_char_guard(full)
+    return _GUARDS[full]
+
+
+def _guarded(regex: str) -> str:
+    """One rule pattern as a group, behind its first-character guard."""
+    return f"(?:{first_char_guard(regex)}(?:{regex}))"
 
 
 def _compile(regex: str, where: str, line: int | None, flags: int = re.IGNORECASE) -> re.Pattern:
@@ -399,7 +490,7 @@ def _load_type(path: Path, lang: str, lang_macros: dict[str, str]) -> TypeRules:
             pats = list(pats) + _any_order(item["any_order"], item.get("gap", 6), where, line)
         if not rid or not pats:
             raise RuleError(where, line, "a rule needs an `id` and a `pattern`")
-        body = "|".join(f"(?:{expand(p, macros, where, line)})" for p in pats)
+        body = "|".join(_guarded(expand(p, macros, where, line)) for p in pats)
         if len(pats) > 1:
             # Named slot groups may repeat across alternatives; Python needs unique names.
             body = _renumber(body)

@@ -122,11 +122,16 @@ def _slots_from_sentence(
     for slot in ("actor", "target"):
         if not slots[slot]:
             slots[slot] = by_preposition[slot]
-    _apply_pairs(type_rules, masked, slots)
+    _apply_pairs(type_rules, masked, slots, counterpart_only=rule.subject_right)
     return slots
 
 
-def _apply_pairs(type_rules: TypeRules, masked: Masked, slots: dict[str, list[int]]) -> None:
+def _apply_pairs(
+    type_rules: TypeRules,
+    masked: Masked,
+    slots: dict[str, list[int]],
+    counterpart_only: bool = False,
+) -> None:
     """'between Armenia and Belarus', 'Armenia and Belarus sever ties': both sides named.
 
     A pair naming only the counterpart ("the Belarusian envoy") fills the target when
@@ -145,6 +150,10 @@ def _apply_pairs(type_rules: TypeRules, masked: Masked, slots: dict[str, list[in
             pair_target = [i for i in pair_target if masked.name(i) not in own]
             if pair_target and not slots["target"]:
                 slots["target"] = pair_target
+        elif counterpart_only:
+            # Verb-first rules find their subject after the trigger ("Выслать российского
+            # посла решила Молдова"): the counterpart is the target, never the actor.
+            slots["target"] = pair_target
         else:
             slots["actor"] = pair_target
             slots["target"] = pair_target
@@ -171,7 +180,9 @@ def _actor_fallback(
     if rule.subject != "actor":
         return (), None
     if rule.subject_right:
-        right = _subject_right(masked, trigger_start, clause[1], type_rules.actor_kinds, slots)
+        right = _subject_right(
+            masked, trigger_start, trigger_end, clause[1], type_rules.actor_kinds, slots
+        )
         if right:
             return actor_names(masked, right), None
     # The subject words: the trigger's clause when it starts before the trigger.
@@ -231,15 +242,24 @@ def _target(
 
 
 def _subject_right(
-    masked: Masked, start: int, end: int, letters: str, slots: dict[str, list[int]]
+    masked: Masked,
+    start: int,
+    trigger_end: int,
+    end: int,
+    letters: str,
+    slots: dict[str, list[int]],
 ) -> list[int]:
     """The first actor from `start` to `end` that is not the target: a subject after its
-    verb ("на саммит не приедет премьер Армении")."""
-    for i, (token_start, _end) in enumerate(masked.token_pos):
-        fits = start <= token_start < end and masked.letters[i] in letters
-        if fits and i not in slots["target"]:
-            return [i]
-    return []
+    verb ("на саммит не приедет премьер Армении"). One after the trigger comes first: in
+    object-first clauses the names inside the trigger belong to the object, and the
+    subject stands last ("Выслать российского посла решила Молдова")."""
+    fitting = [
+        i
+        for i, (token_start, _end) in enumerate(masked.token_pos)
+        if start <= token_start < end and masked.letters[i] in letters and i not in slots["target"]
+    ]
+    after = [i for i in fitting if masked.token_pos[i][0] >= trigger_end]
+    return (after or fitting)[:1]
 
 
 def _named_group_mentions(match: re.Match[str], slot: str) -> list[int]:

@@ -198,3 +198,23 @@ def test_places_are_found_only_on_request() -> None:
     assert (m.entity.kind, m.is_place, m.display) == ("place", True, "Almaty")
     (ru,) = table.find("саммит в Санкт-Петербурге", places=True)
     assert ru.display == "St Petersburg"
+
+
+def test_first_char_guard_is_a_superset_and_keeps_matches() -> None:
+    import re
+
+    from detectors.rules import first_char_guard
+
+    # Literal starts, both cases; zero-width items are transparent.
+    assert first_char_guard(r"(?<!\w)(?:given|supplied)") == "(?=[GSgs])"
+    assert first_char_guard(r"\bне (?:стал)") == "(?=[Нн])"
+    # Anything that may start with any character, or match empty, gets no guard.
+    for pattern in (r"\S+ given", r"(?:given)?", r".x", r"[^a]b"):
+        assert first_char_guard(pattern) == "", pattern
+    text = "Tanks were Given to Armenia; SUPPLIED rifles; nothing else. Не стал подписывать."
+    for pattern in (r"(?:tanks|rifles) (?:\S+ )?(?:given|supplied)", r"\bне (?:стал)"):
+        plain = re.compile(pattern, re.IGNORECASE)
+        guarded = re.compile(first_char_guard(pattern) + pattern, re.IGNORECASE)
+        assert [m.span() for m in plain.finditer(text)] == [
+            m.span() for m in guarded.finditer(text)
+        ]

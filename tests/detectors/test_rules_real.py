@@ -329,3 +329,45 @@ def test_expelling_state_may_stand_after_the_verb() -> None:
         "Выслать двух дипломатов в пятницу Молдова не решилась.",
     ):
         assert R.value not in types_of(text, lang="ru"), text
+
+
+def test_not_joining_a_signer_is_no_refusal() -> None:
+    # The document hangs on a participle about another state: that state signed it.
+    assert D.value not in types_of(
+        "Грузия не присоединилась к Армении, подписавшей итоговую декларацию саммита.", lang="ru"
+    )
+    assert D.value not in types_of(
+        "Сербия так и не примкнула к Венгрии, одобрившей совместное заявление ЕС.", lang="ru"
+    )
+    # The refusal itself still fires, also with a participle after the document.
+    for text in (
+        "Грузия не подписала итоговую декларацию саммита, принятую остальными.",
+        "Грузия отказалась подписать итоговую декларацию саммита.",
+    ):
+        assert one(text, D, lang="ru").actors == ("Georgia",), text
+
+
+def test_object_first_expulsion_names_the_state_at_the_end() -> None:
+    # The envoy's country inside the object is the target; the expelling state stands last.
+    for text in (
+        "Выслать российского посла решила Молдова.",
+        "Выслать посла России в среду решила Молдова.",
+    ):
+        d = one(text, R, lang="ru")
+        assert (d.actors, d.target) == (("Moldova",), "Russia"), text
+    # Subject first, as before.
+    d = one("Молдова решила выслать российского посла.", R, lang="ru")
+    assert (d.actors, d.target) == (("Moldova",), "Russia")
+
+
+def test_a_year_far_back_is_background_even_undated() -> None:
+    old = "Georgia pulled out of the CSTO in 1999, the minister recalled on Tuesday."
+    assert types_of(old, lang="en", published=None) == set()
+    # A fresh cue does not make a step decades before the article news.
+    told = "Georgia announced on Tuesday that it had pulled out of the CSTO in 1999."
+    assert types_of(told, lang="en", published=dt.date(2024, 5, 1)) == set()
+    assert types_of("Грузия вышла из ОДКБ в 1999 году, напомнил министр.", lang="ru") == set()
+    # Near misses: a recent year with a fresh cue, and no year at all, undated.
+    recent = "Armenia announced on Tuesday that it had pulled out of the CSTO in 2022."
+    assert W.value in types_of(recent, lang="en", published=dt.date(2024, 5, 1))
+    assert W.value in types_of("Armenia said on Tuesday it would leave the CSTO.", published=None)
