@@ -338,9 +338,14 @@ async def _poll(
                     await state_writer.close()
                     await stream.close()
 
-            batches, streamed = await asyncio.gather(
-                fetch_all(), analyse_and_alert(stream, store, config, channel, sink)
-            )
+            # A TaskGroup: if grouping fails for good, fetching stops too (its pages would
+            # wait for the full stream forever).
+            async with asyncio.TaskGroup() as group:
+                fetching = group.create_task(fetch_all())
+                analysing = group.create_task(
+                    analyse_and_alert(stream, store, config, channel, sink)
+                )
+            batches, streamed = fetching.result(), analysing.result()
         outcomes = [outcome for batch in batches for outcome in batch]
         analysed, grouping = streamed.analysed, streamed.grouping
         notices = await queue_notices(store, outcomes, config.alerts, channel)

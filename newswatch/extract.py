@@ -137,20 +137,32 @@ class ExtractionPool:
     process that polls many times (tests, `serve` with in-process runs) pays the start-up
     once; a flow run in its own process pays it once per run, overlapped with fetching."""
 
-    def __init__(self, workers: int | None = None, warm_up: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        workers: int | None = None,
+        warm_up: Callable[[], None] | None = None,
+        preload: tuple[str, ...] = ("newswatch.analysis",),
+    ):
         self.workers = workers or os.cpu_count() or 1
         self._warm_up = warm_up
+        self._preload = list(preload)
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
     def executor(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._executor is None:
-                # spawn, not fork: the parent runs threads (Prefect, httpx) that fork would
-                # copy mid-state.
+                # forkserver, not fork: the parent runs threads (Prefect, httpx) that fork
+                # would copy mid-state. Not spawn either: a spawned worker re-imports the
+                # parent's main module (under `serve` that is prefect.engine: seconds and
+                # ~100 MB per worker). The fork server imports only `preload` (the extract
+                # and detect stages), once; workers fork from it in milliseconds and share
+                # those pages.
+                context = get_context("forkserver")
+                context.set_forkserver_preload(self._preload)
                 self._executor = ProcessPoolExecutor(
                     max_workers=self.workers,
-                    mp_context=get_context("spawn"),
+                    mp_context=context,
                     initializer=_init_worker,
                     initargs=(self._warm_up,),
                 )

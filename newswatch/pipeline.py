@@ -20,10 +20,11 @@ import time
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-import detectors
+from newswatch.analysis import Analysed, analyse, analyse_safely, warm_up
 from newswatch.config import Source, SourcesConfig
 from newswatch.developments import AnalysedArticle
 from newswatch.extract import ExtractionPool, extract_article
@@ -280,49 +281,22 @@ async def _poll(
 
 
 def analyse_page(job: PageJob, watchlist: frozenset[str] | None = None) -> AnalysedArticle:
-    """Extract and detect one page. Pure CPU: runs in a worker process."""
-    article = extract_article(
-        job.item,
-        job.page,
-        content_type=job.content_type,
-        fetch_problem=job.fetch_problem,
-        language=job.language,
-    )
-    published = job.item.published.date() if job.item.published else None
-    found = detectors.detect(
-        article.text,
-        title=article.title,
-        lang=article.lang,
-        published=published,
-        watchlist=watchlist,
-    )
-    if article.lang is None and found:
-        article = replace(article, lang=found[0].lang)
-    return AnalysedArticle(job.item_key, article, tuple(found), job.source_tags)
+    """Extract and detect one page, here (see newswatch.analysis)."""
+    article, found = analyse(*_work(job, watchlist))
+    return AnalysedArticle(job.item_key, article, found, job.source_tags)
+
+
+def _work(job: PageJob, watchlist: frozenset[str] | None) -> tuple[Any, ...]:
+    """A job as newswatch.analysis takes it: plain values, cheap to send to a worker."""
+    return (job.item, job.page, job.content_type, job.fetch_problem, job.language, watchlist)
 
 
 def _analyse_safely(job: PageJob, watchlist: frozenset[str] | None) -> AnalysedArticle:
-    try:
-        return analyse_page(job, watchlist)
-    except Exception as error:  # one hostile page must not sink the batch
-        log.exception("analysis failed for %s", job.item.url)
-        fallback = extract_article(job.item, None, fetch_problem=f"analysis failed: {error!r}")
-        return AnalysedArticle(job.item_key, fallback, (), job.source_tags)
+    article, found = analyse_safely(*_work(job, watchlist))
+    return AnalysedArticle(job.item_key, article, found, job.source_tags)
 
 
-def warm_up_worker() -> None:
-    """Load what detection reads (rules, entities, language data) and compile its patterns
-    once per worker, at start, rather than on the worker's first article."""
-    detectors.default_rules()
-    detectors.load_entities()
-    for text in (
-        "The minister said the country would not attend the summit in the capital next week.",
-        "Министр заявил, что страна не будет участвовать в саммите в столице на следующей неделе.",
-    ):
-        detectors.detect(text, title=text[:40])
-
-
-_POOL = ExtractionPool(warm_up=warm_up_worker)
+_POOL = ExtractionPool(warm_up=warm_up)
 
 
 def extraction_pool() -> ExtractionPool:
@@ -339,11 +313,17 @@ def analyse_pages(
     workers = workers or _POOL.workers
     if len(jobs) < PARALLEL_THRESHOLD or workers == 1:
         return [_analyse_safely(job, watchlist) for job in jobs]
-    pool = _POOL if workers == _POOL.workers else ExtractionPool(workers, warm_up_worker)
+    pool = _POOL if workers == _POOL.workers else ExtractionPool(workers, warm_up)
     try:
         chunk = max(1, len(jobs) // (workers * 4))
         executor = pool.executor()
-        return list(executor.map(_analyse_safely, jobs, [watchlist] * len(jobs), chunksize=chunk))
+        results = executor.map(
+            analyse_safely, *zip(*(_work(j, watchlist) for j in jobs), strict=True), chunksize=chunk
+        )
+        return [
+            AnalysedArticle(job.item_key, article, found, job.source_tags)
+            for job, (article, found) in zip(jobs, results, strict=True)
+        ]
     finally:
         if pool is not _POOL:
             pool.shutdown()
@@ -403,8 +383,9 @@ class ArticleStream:
     """Pages in, analysed articles out, as they come.
 
     `put` waits while `maxsize` pages are queued (back-pressure on fetching); at most
-    2 × workers pages are in the pool at once; `results()` yields each analysed article
-    as soon as a worker returns it, until `close()` was called and everything is done.
+    2 × workers articles are in the pool or waiting to be taken from `results()`, which yields
+    each analysed article as soon as a worker returns it, until `close()` was called and
+    everything is done. So a slow consumer slows fetching instead of growing memory.
     Few pages (under PARALLEL_THRESHOLD in the whole run) never start the pool."""
 
     def __init__(
@@ -417,7 +398,9 @@ class ArticleStream:
         self.watchlist = watchlist
         self.pool = pool or _POOL
         self._jobs: asyncio.Queue[PageJob | None] = asyncio.Queue(maxsize)
-        self._results: asyncio.Queue[AnalysedArticle | None] = asyncio.Queue()
+        # (article, from the pool): a pool result frees its in-flight slot once it is taken
+        self._results: asyncio.Queue[tuple[AnalysedArticle, bool] | None] = asyncio.Queue()
+        self._in_flight = asyncio.Semaphore(2 * self.pool.workers)
         self._runner: asyncio.Task[None] | None = None
         self.submitted = 0
         self.first_put_at: float | None = None  # monotonic clock; for the benchmark
@@ -442,16 +425,16 @@ class ArticleStream:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        in_flight = asyncio.Semaphore(2 * self.pool.workers)
-        running: set[asyncio.Future[AnalysedArticle]] = set()
+        in_flight = self._in_flight
+        running: set[asyncio.Future[Analysed]] = set()
         held: list[PageJob] = []  # the first pages, analysed here if the run has only a few
 
         def submit(job: PageJob) -> None:
             future = loop.run_in_executor(
-                self.pool.executor(), _analyse_safely, job, self.watchlist
+                self.pool.executor(), analyse_safely, *_work(job, self.watchlist)
             )
             running.add(future)
-            future.add_done_callback(lambda f, job=job: self._done(f, job, running, in_flight))
+            future.add_done_callback(lambda f, job=job: self._done(f, job, running))
 
         try:
             while (job := await self._jobs.get()) is not None:
@@ -464,9 +447,8 @@ class ArticleStream:
                     submit(waiting)
                 held = []
             for job in held:  # too few pages to be worth a worker
-                await self._results.put(
-                    await asyncio.to_thread(_analyse_safely, job, self.watchlist)
-                )
+                analysed = await asyncio.to_thread(_analyse_safely, job, self.watchlist)
+                await self._results.put((analysed, False))
             while running:
                 await asyncio.wait(set(running))
         finally:
@@ -474,27 +456,33 @@ class ArticleStream:
 
     def _done(
         self,
-        future: asyncio.Future[AnalysedArticle],
+        future: asyncio.Future[Analysed],
         job: PageJob,
-        running: set[asyncio.Future[AnalysedArticle]],
-        in_flight: asyncio.Semaphore,
+        running: set[asyncio.Future[Analysed]],
     ) -> None:
         running.discard(future)
-        in_flight.release()
         if future.cancelled():
+            self._in_flight.release()
             return
         error = future.exception()
         if error is None:
-            self._results.put_nowait(future.result())
+            article, found = future.result()
+            self._results.put_nowait(
+                (AnalysedArticle(job.item_key, article, found, job.source_tags), True)
+            )
             return
         if isinstance(error, BrokenProcessPool):  # a worker died (e.g. out of memory)
             self.pool.discard()
         log.error("analysis failed for %s: %r", job.item.url, error)
         fallback = extract_article(job.item, None, fetch_problem=f"analysis failed: {error!r}")
-        self._results.put_nowait(AnalysedArticle(job.item_key, fallback, (), job.source_tags))
+        analysed = AnalysedArticle(job.item_key, fallback, (), job.source_tags)
+        self._results.put_nowait((analysed, True))
 
     async def results(self) -> AsyncIterator[AnalysedArticle]:
-        while (analysed := await self._results.get()) is not None:
+        while (entry := await self._results.get()) is not None:
+            analysed, from_pool = entry
+            if from_pool:
+                self._in_flight.release()
             yield analysed
 
 
