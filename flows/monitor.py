@@ -76,7 +76,7 @@ async def poll_feeds(
                 run_id=run_id,
                 schedule_interval=interval,
                 state_writer=state_writer,
-                page_sink=stream.put,
+                page_sink=stream,
             )
             for s, state in zip(sources, states, strict=True)
         )
@@ -101,6 +101,12 @@ def _batch_label(batch: list[Source]) -> str:
 
 
 GROUP_BATCH = 200  # articles without detections are stored this many at a time
+# Detections are grouped in small batches: when the run's pages are all analysed, or this many
+# seconds after the first detection of the batch, whichever is first. Within a batch the
+# furthest-along and oldest reports come first (developments._batch_order), so the reports a
+# poll finds at once still open one alert with the earliest report on top, while a long poll
+# sends its first alerts within seconds instead of at its end.
+GROUP_WAIT = 3.0
 GROUP_ATTEMPTS, GROUP_RETRY_DELAY = 3, 5.0
 
 
@@ -147,10 +153,23 @@ async def analyse_and_alert(
                 deliver_now = False
                 report.delivery.errors += delivery.errors
 
-    async for analysed in stream.results():
+    loop = asyncio.get_running_loop()
+    deadline: float | None = None  # when the detections waiting now are grouped
+    while True:
+        wait = None if deadline is None else max(0.0, deadline - loop.time())
+        try:
+            analysed = await asyncio.wait_for(stream.get(), wait)
+        except TimeoutError:
+            await flush()
+            deadline = None
+            continue
+        if analysed is None:
+            break
         pending.append(analysed)
         report.analysed.append(_without_text(analysed))
-        if analysed.detections or len(pending) >= GROUP_BATCH:
+        if analysed.detections and deadline is None:
+            deadline = loop.time() + GROUP_WAIT
+        elif deadline is None and len(pending) >= GROUP_BATCH:
             await flush()
     if pending:
         await flush()

@@ -16,9 +16,9 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import time
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -50,8 +50,6 @@ PARALLEL_THRESHOLD = 8  # fewer pages than this are analysed in-process (a worke
 STREAM_QUEUE = 32
 FEED_STATE_BATCH = 200  # feed states per write; a partial batch is written after FEED_STATE_DELAY
 FEED_STATE_DELAY = 0.5  # seconds
-
-PageSink = Callable[["PageJob"], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -116,7 +114,7 @@ async def poll_source(
     schedule_interval: timedelta,
     now: datetime | None = None,
     state_writer: FeedStateWriter | None = None,
-    page_sink: PageSink | None = None,
+    page_sink: ArticleStream | None = None,
 ) -> tuple[SourceOutcome, list[PageJob]]:
     """Poll one feed. With `state_writer` its state joins the writer's next batch (else it is
     saved now, in a thread); with `page_sink` each fetched page is handed on as soon as it
@@ -206,7 +204,7 @@ async def _poll(
     state: FeedState,
     outcome: SourceOutcome,
     run_id: str,
-    page_sink: PageSink | None = None,
+    page_sink: ArticleStream | None = None,
 ) -> list[PageJob]:
     # The feed's own host (and allow_hosts) are trusted; a redirect elsewhere is checked.
     guard = make_guard({source.host, *source.allow_hosts})
@@ -246,7 +244,7 @@ async def _poll(
     outcome.new = len(claimed)
     new_items = [(key, item) for key, item in keyed.items() if key in claimed]
 
-    async def fetch_page(key: str, item: FeedItem) -> PageJob | None:
+    async def fetch_page(key: str, item: FeedItem) -> PageJob:
         page, content_type, problem = None, "", None
         if not source.fetch_articles:
             problem = "fetch_articles is off for this source"
@@ -270,14 +268,19 @@ async def _poll(
             if problem:
                 outcome.warnings.append(problem)
                 log.warning("source %r: %s", source.name, problem)
-        job = PageJob(key, item, page, content_type, problem, source.language, source.tags)
-        if page_sink is None:
-            return job
-        await page_sink(job)  # waits while the stream is full: fetching slows, memory does not grow
-        return None
+        return PageJob(key, item, page, content_type, problem, source.language, source.tags)
 
-    fetched = await asyncio.gather(*(fetch_page(k, i) for k, i in new_items))
-    return [job for job in fetched if job is not None]
+    if page_sink is None:
+        return list(await asyncio.gather(*(fetch_page(k, i) for k, i in new_items)))
+
+    async def fetch_and_pass_on(key: str, item: FeedItem) -> None:
+        # A page is fetched only when the stream has room for it: fetching slows with
+        # extraction, and no more than a stream's worth of pages is ever held in memory.
+        async with page_sink.fetch_slot():
+            await page_sink.put(await fetch_page(key, item))
+
+    await asyncio.gather(*(fetch_and_pass_on(k, i) for k, i in new_items))
+    return []
 
 
 def analyse_page(job: PageJob, watchlist: frozenset[str] | None = None) -> AnalysedArticle:
@@ -382,11 +385,11 @@ class FeedStateWriter:
 class ArticleStream:
     """Pages in, analysed articles out, as they come.
 
-    `put` waits while `maxsize` pages are queued (back-pressure on fetching); at most
-    2 × workers articles are in the pool or waiting to be taken from `results()`, which yields
-    each analysed article as soon as a worker returns it, until `close()` was called and
-    everything is done. So a slow consumer slows fetching instead of growing memory.
-    Few pages (under PARALLEL_THRESHOLD in the whole run) never start the pool."""
+    At most `maxsize` pages are being fetched or waiting to be queued (`fetch_slot`), at most
+    `maxsize` are queued (`put` waits: back-pressure on fetching), and at most 2 × workers are
+    in the pool or waiting to be taken from `results()`, which yields each analysed article as
+    soon as a worker returns it, until `close()` was called and everything is done. So a slow
+    consumer slows fetching instead of growing memory. The pool starts with the first page."""
 
     def __init__(
         self,
@@ -397,22 +400,24 @@ class ArticleStream:
     ):
         self.watchlist = watchlist
         self.pool = pool or _POOL
+        self.maxsize = maxsize
+        self._fetching = asyncio.Semaphore(maxsize)
         self._jobs: asyncio.Queue[PageJob | None] = asyncio.Queue(maxsize)
         # (article, from the pool): a pool result frees its in-flight slot once it is taken
         self._results: asyncio.Queue[tuple[AnalysedArticle, bool] | None] = asyncio.Queue()
         self._in_flight = asyncio.Semaphore(2 * self.pool.workers)
         self._runner: asyncio.Task[None] | None = None
+        self._ended = False
         self.submitted = 0
-        self.first_put_at: float | None = None  # monotonic clock; for the benchmark
-        self.max_queued = 0
+
+    def fetch_slot(self) -> asyncio.Semaphore:
+        """Hold while fetching a page and until it is `put`."""
+        return self._fetching
 
     async def put(self, job: PageJob) -> None:
         if self._runner is None:
             self._start()
-        if self.first_put_at is None:
-            self.first_put_at = time.monotonic()
         await self._jobs.put(job)
-        self.max_queued = max(self.max_queued, self._jobs.qsize())
 
     def _start(self) -> None:
         self._runner = asyncio.get_running_loop().create_task(self._run())
@@ -424,35 +429,33 @@ class ArticleStream:
         await self._jobs.put(None)
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        in_flight = self._in_flight
         running: set[asyncio.Future[Analysed]] = set()
-        held: list[PageJob] = []  # the first pages, analysed here if the run has only a few
-
-        def submit(job: PageJob) -> None:
-            future = loop.run_in_executor(
-                self.pool.executor(), analyse_safely, *_work(job, self.watchlist)
-            )
-            running.add(future)
-            future.add_done_callback(lambda f, job=job: self._done(f, job, running))
-
         try:
             while (job := await self._jobs.get()) is not None:
                 self.submitted += 1
-                if not self.pool.started and len(held) < PARALLEL_THRESHOLD - 1:
-                    held.append(job)  # a worker costs a second or more to start: wait and see
-                    continue
-                for waiting in [*held, job]:
-                    await in_flight.acquire()
-                    submit(waiting)
-                held = []
-            for job in held:  # too few pages to be worth a worker
-                analysed = await asyncio.to_thread(_analyse_safely, job, self.watchlist)
-                await self._results.put((analysed, False))
+                await self._in_flight.acquire()
+                try:
+                    future = asyncio.wrap_future(await self._submit(job))
+                except Exception as error:  # no worker can be started: this page falls back
+                    failed = asyncio.get_running_loop().create_future()
+                    failed.set_exception(error)
+                    future = failed
+                running.add(future)
+                future.add_done_callback(lambda f, job=job: self._done(f, job, running))
             while running:
                 await asyncio.wait(set(running))
         finally:
             await self._results.put(None)
+
+    async def _submit(self, job: PageJob) -> Future[Analysed]:
+        # From a thread: the first submit starts the fork server and the workers, which must
+        # not stall the event loop's fetching.
+        args = _work(job, self.watchlist)
+        try:
+            return await asyncio.to_thread(self.pool.executor().submit, analyse_safely, *args)
+        except BrokenProcessPool:  # a worker died earlier (e.g. out of memory): start afresh
+            self.pool.discard()
+            return await asyncio.to_thread(self.pool.executor().submit, analyse_safely, *args)
 
     def _done(
         self,
@@ -471,18 +474,28 @@ class ArticleStream:
                 (AnalysedArticle(job.item_key, article, found, job.source_tags), True)
             )
             return
-        if isinstance(error, BrokenProcessPool):  # a worker died (e.g. out of memory)
-            self.pool.discard()
+        # A worker that died (BrokenProcessPool) is replaced at the next submit (_submit).
         log.error("analysis failed for %s: %r", job.item.url, error)
         fallback = extract_article(job.item, None, fetch_problem=f"analysis failed: {error!r}")
         analysed = AnalysedArticle(job.item_key, fallback, (), job.source_tags)
         self._results.put_nowait((analysed, True))
 
+    async def get(self) -> AnalysedArticle | None:
+        """The next analysed article, or None when the stream is done. Safe to cancel (e.g.
+        by `asyncio.wait_for`): nothing is lost."""
+        if self._ended:
+            return None
+        entry = await self._results.get()
+        if entry is None:
+            self._ended = True
+            return None
+        analysed, from_pool = entry
+        if from_pool:
+            self._in_flight.release()
+        return analysed
+
     async def results(self) -> AsyncIterator[AnalysedArticle]:
-        while (entry := await self._results.get()) is not None:
-            analysed, from_pool = entry
-            if from_pool:
-                self._in_flight.release()
+        while (analysed := await self.get()) is not None:
             yield analysed
 
 

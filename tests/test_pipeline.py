@@ -16,10 +16,10 @@ from newswatch.analysis import warm_up
 from newswatch.extract import ExtractionPool
 from newswatch.models import FeedItem
 from newswatch.pipeline import (
-    PARALLEL_THRESHOLD,
     ArticleStream,
     FeedStateWriter,
     PageJob,
+    poll_source,
 )
 from newswatch.store import FeedState, Store
 
@@ -86,22 +86,90 @@ def test_the_stream_is_bounded_and_a_slow_consumer_slows_the_producer():
     finally:
         pool.shutdown()
     assert sorted(consumed) == sorted(f"k{n}" for n in range(40))
-    # queued + the first few held while it decides whether to start the pool + the pool's slots
-    assert most_outstanding <= maxsize + PARALLEL_THRESHOLD + 2 * workers, most_outstanding
+    # queued + the one the stream holds while it waits for a slot + the pool's slots
+    assert most_outstanding <= maxsize + 1 + 2 * workers, most_outstanding
 
 
-def test_few_pages_are_analysed_without_starting_the_pool():
-    pool = ExtractionPool(workers=2, warm_up=warm_up)
+def test_pages_are_fetched_only_as_fast_as_they_are_analysed(tmp_path: Path):
+    """A feed of 40 items whose results nobody takes yet: only a stream's worth of pages is
+    downloaded (and held); the rest follow once results are taken."""
+    from newswatch.config import parse_sources
+    from newswatch.fetch import Fetcher
 
-    async def run() -> list[str]:
-        stream = ArticleStream(pool=pool)
-        for n in range(3):
-            await stream.put(_job(n))
-        await stream.close()
-        return [a.item_key async for a in stream.results()]
+    served: list[str] = []
 
-    assert sorted(asyncio.run(run())) == ["k0", "k1", "k2"]
-    assert not pool.started
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            port = self.server.server_address[1]
+            if self.path == "/feed.xml":
+                items = "".join(
+                    f"<item><title>Allotment show {i}</title><guid>g{i}</guid>"
+                    f"<link>http://127.0.0.1:{port}/p/{i}</link></item>"
+                    for i in range(40)
+                )
+                body = f"<rss version='2.0'><channel><title>t</title>{items}</channel></rss>"
+                data, kind = body.encode(), "application/rss+xml"
+            else:
+                served.append(self.path)
+                words = "Marrows and runner beans were judged on the green. " * 40
+                data, kind = f"<html><body><p>{words}</p></body></html>".encode(), "text/html"
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    config = parse_sources(
+        f"sources:\n  - {{name: Gazette, url: 'http://127.0.0.1:{port}/feed.xml'}}\n"
+    )
+    store = Store(f"sqlite:///{tmp_path / 'nw.db'}")
+    maxsize, workers = 2, 1
+    pool = ExtractionPool(workers=workers, warm_up=warm_up)
+
+    async def run() -> tuple[int, int, int]:
+        stream = ArticleStream(pool=pool, maxsize=maxsize)
+        async with Fetcher() as fetcher:
+            polling = asyncio.create_task(
+                poll_source(
+                    fetcher,
+                    store,
+                    config.sources[0],
+                    None,
+                    run_id="r",
+                    schedule_interval=config.schedule.interval,
+                    page_sink=stream,
+                )
+            )
+            await asyncio.sleep(8)  # time to start the pool and analyse what it may
+            before = len(served)
+            results = stream.results()
+            taken = [await anext(results) for _ in range(5)]
+
+            async def take_the_rest() -> None:
+                taken.extend([a async for a in results])
+
+            rest = asyncio.create_task(take_the_rest())
+            outcome, jobs = await polling
+            await stream.close()
+            await rest
+        return before, len(taken), outcome.new + len(jobs)
+
+    try:
+        before, taken, new = asyncio.run(run())
+    finally:
+        pool.shutdown()
+        server.shutdown()
+        store.dispose()
+    # being fetched or waiting + queued + the one the stream holds + the pool's slots
+    assert before <= 2 * maxsize + 1 + 2 * workers, before
+    assert taken == 40 and new == 40 and len(served) == 40
 
 
 def test_feed_states_are_written_in_batches(tmp_path: Path):
