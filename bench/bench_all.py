@@ -68,12 +68,26 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return _rss_kb(pid)
+
+
 def tree_rss_mb(pid: int) -> float:
-    """RSS of a process and all its descendants (the extraction workers, the fork server)."""
+    """Memory of a process and all its descendants (the extraction workers, the fork server):
+    the sum of their proportional set sizes (PSS), so pages that forked workers share with
+    their fork server count once, as they do in the machine's memory; summing RSS would count
+    them once per process."""
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
-        total += _rss_kb(p)
+        total += _pss_kb(p)
         todo += _children(p)
     return total / 1024
 
@@ -215,9 +229,13 @@ def plain_code(sources: Path, database: str) -> str:
         from newswatch.developments import record_articles
         from newswatch.fetch import Fetcher, FetchLimits
         from newswatch.pipeline import analyse_pages, poll_source
+        from newswatch.alerts import DryRunSink, SlackSink
         from newswatch.settings import Settings
         from newswatch.store import Store
-        from flows.monitor import make_sink
+        settings = Settings()
+        token = settings.slack_bot_token
+        sink = (SlackSink(token.get_secret_value(), base_url=settings.slack_api_url) if token
+                else DryRunSink(settings.dry_run_file))
         config = load_sources({str(sources)!r})
         store = Store({database!r})
         states = store.feed_states()
@@ -230,19 +248,22 @@ def plain_code(sources: Path, database: str) -> str:
         jobs = [j for _, js in asyncio.run(fetch()) for j in js]
         analysed = analyse_pages(jobs)
         record_articles(store, analysed, config, "#bench")
-        deliver_pending(store, make_sink(Settings()))
+        deliver_pending(store, sink)
         store.dispose()
         """
 
 
-def bare_code(count: int) -> str:
+def bare_code(folder: Path) -> str:
+    """The yardstick: the same pages read from files, trafilatura.extract with newswatch's
+    options in a 2-process pool (start-up included, as newswatch's figure includes its own)."""
     return f"""
-        import sys, tarfile
+        import sys
         from concurrent.futures import ProcessPoolExecutor
         from multiprocessing import get_context
+        from pathlib import Path
         sys.path.insert(0, "bench")
-        from bench_all import bare_extract, load_pages
-        pages = load_pages({count})
+        from bench_all import bare_extract
+        pages = [p.read_bytes() for p in sorted(Path({str(folder)!r}).iterdir())]
         with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
             list(pool.map(bare_extract, pages, chunksize=4))
         """
@@ -295,8 +316,13 @@ def cold_run(work: Path, api: str, pages: list[bytes], repeat: int) -> None:
         took, peak, _ = run_process(flow_code(sources), child_env(work, api, db))
         return took, peak
 
+    folder = work / "pages"
+    folder.mkdir(exist_ok=True)
+    for i, page in enumerate(pages):
+        (folder / f"{i:05d}.html").write_bytes(page)
+
     def bare() -> tuple[float, float]:
-        took, peak, _ = run_process(bare_code(len(pages)), dict(os.environ))
+        took, peak, _ = run_process(bare_code(folder), dict(os.environ))
         return took, peak
 
     (t_ours, p_ours), (t_bare, p_bare) = median_interleaved(repeat, ours, bare)
@@ -335,7 +361,9 @@ def warm_polls(work: Path, feed_counts: list[int], repeat: int) -> None:
         asyncio.run(poll(sources=str(sources)))  # learns the ETags
         asyncio.run(plain_poll(sources, plain_db))
 
-        def ours(sources: Path = sources, db: str = flow_db) -> tuple[float, float]:
+        def ours(
+            sources: Path = sources, db: str = flow_db, feeds: int = feeds
+        ) -> tuple[float, float]:
             os.environ["NEWSWATCH_DATABASE_URL"] = db
             started = time.perf_counter()
             summary = asyncio.run(poll(sources=str(sources)))

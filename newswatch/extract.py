@@ -122,10 +122,15 @@ _WARM_UP_PAGE = (
 )
 
 
+def warm_up_extraction() -> None:
+    item = FeedItem(source="warm-up", item_id="warm-up", url=None, title="", summary="")
+    extract_article(item, _WARM_UP_PAGE)  # no title: the metadata pass is warmed up too
+
+
 def _init_worker(warm_up: Callable[[], None] | None) -> None:
-    """Runs once in each worker process before its first task."""
-    item = FeedItem(source="warm-up", item_id="warm-up", url=None, title="Warm-up", summary="")
-    extract_article(item, _WARM_UP_PAGE)
+    """Runs once in each worker process before its first task (quick when the fork server
+    has preloaded everything: then it only touches what is already cached)."""
+    warm_up_extraction()
     if warm_up is not None:
         warm_up()
 
@@ -141,7 +146,7 @@ class ExtractionPool:
         self,
         workers: int | None = None,
         warm_up: Callable[[], None] | None = None,
-        preload: tuple[str, ...] = ("newswatch.analysis",),
+        preload: tuple[str, ...] = ("newswatch.pool_preload",),
     ):
         self.workers = workers or os.cpu_count() or 1
         self._warm_up = warm_up
