@@ -46,10 +46,9 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP)  ## throughput and memory figures (see bench/README.md)
+bench: $(STAMP)  ## issue 14's table, each row as a ratio to its yardstick (BENCH_QUICK=1: a smoke run; see bench/README.md)
+	$(BIN)/python bench/bench_all.py
 	$(BIN)/python bench/bench_detect.py
-	$(BIN)/python bench/bench_pipeline.py
-	$(BIN)/python bench/bench_warm_poll.py
 
 check-sources: $(STAMP)
 	$(BIN)/newswatch sources check

@@ -1,9 +1,11 @@
 """The Prefect flow: one poll of the sources, from sources.yaml to Slack.
 
-Thin wrappers only: each task calls one plain function of newswatch.pipeline / developments /
-delivery. One task per feed (I/O, concurrent on one shared httpx client) and one task per
-batch for the CPU work, never one per article. The run's artifact shows every source's health,
-the developments found and what was delivered.
+Thin wrappers only: each task calls plain functions of newswatch.pipeline / developments /
+delivery. One task per feed, or per batch of feeds when there are many (I/O, concurrent on one
+shared httpx client), and one task that takes the run's pages as they stream in, extracts and
+detects them in the worker pool, groups them and sends alerts as they come: never one task
+per article. The run's artifact shows every source's health, the developments found and what
+was delivered.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import AbstractAsyncContextManager, nullcontext
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,8 +32,8 @@ from newswatch.digest import enqueue_digest
 from newswatch.feedback import run_summary
 from newswatch.fetch import Fetcher, FetchLimits, HostGate
 from newswatch.health import enqueue_health_notices
-from newswatch.models import AnalysedArticle, DeliveryReport, GroupingReport, PageJob, SourceOutcome
-from newswatch.pipeline import analyse_pages, poll_source, select_sources
+from newswatch.models import AnalysedArticle, Article, DeliveryReport, GroupingReport, SourceOutcome
+from newswatch.pipeline import ArticleStream, FeedStateWriter, poll_source, select_sources
 from newswatch.report import build_summary
 from newswatch.report import render as render_report
 from newswatch.runlock import PollBusy, poll_lock
@@ -53,17 +56,27 @@ async def poll_feeds(
     interval: timedelta,
     run_id: str,
     label: str,
-) -> list[tuple[SourceOutcome, list[PageJob]]]:
+    state_writer: FeedStateWriter,
+    stream: ArticleStream,
+) -> list[SourceOutcome]:
     # Only what these feeds need: Prefect walks every task input, so handing the whole config
     # to each of N tasks made a poll cost grow with N².
-    return list(
-        await asyncio.gather(
-            *(
-                poll_source(fetcher, store, s, state, run_id=run_id, schedule_interval=interval)
-                for s, state in zip(sources, states, strict=True)
+    polled = await asyncio.gather(
+        *(
+            poll_source(
+                fetcher,
+                store,
+                s,
+                state,
+                run_id=run_id,
+                schedule_interval=interval,
+                state_writer=state_writer,
+                page_sink=stream,
             )
+            for s, state in zip(sources, states, strict=True)
         )
     )
+    return [outcome for outcome, _ in polled]
 
 
 def feed_batches(sources: list[Source]) -> list[list[Source]]:
@@ -82,15 +95,14 @@ def _batch_label(batch: list[Source]) -> str:
     return batch[0].name if len(batch) == 1 else f"{len(batch)} feeds ({batch[0].host} …)"
 
 
-@task(
-    name="extract-and-detect",
-    task_run_name="extract and detect {count} articles",
-    cache_policy=NONE,
-)
-async def extract_and_detect(
-    jobs: list[PageJob], watchlist: frozenset[str] | None, count: int
-) -> list[AnalysedArticle]:
-    return await asyncio.to_thread(analyse_pages, jobs, watchlist)
+GROUP_BATCH = 200  # articles without detections are stored this many at a time
+# Detections are grouped in small batches: when the run's pages are all analysed, or this many
+# seconds after the first detection of the batch, whichever is first. Within a batch the
+# furthest-along and oldest reports come first (developments._batch_order), so the reports a
+# poll finds at once still open one alert with the earliest report on top, while a long poll
+# sends its first alerts within seconds instead of at its end.
+GROUP_WAIT = 3.0
+GROUP_ATTEMPTS, GROUP_RETRY_DELAY = 3, 5.0
 
 
 def _unless_store_unavailable(task: Any, task_run: Any, state: State) -> bool:
@@ -113,20 +125,97 @@ for _name in ("prefect.task_runs", "prefect.flow_runs"):
     logging.getLogger(_name).addFilter(_StoreFaultsInOneLine())
 
 
-# Grouping and delivery are idempotent (finished items are skipped, alerts are leased), so a
-# retry after a transient failure such as a locked database is always safe.
-@task(
-    name="group-developments",
-    cache_policy=NONE,
-    retries=2,
-    retry_delay_seconds=5,
-    retry_condition_fn=_unless_store_unavailable,
-)
-async def group_developments(
-    store: Store, analysed: list[AnalysedArticle], config: SourcesConfig, channel: str
-) -> GroupingReport:
-    with named_store_errors(store.url):
-        return await asyncio.to_thread(record_articles, store, analysed, config, channel)
+@dataclass
+class StreamReport:
+    analysed: list[AnalysedArticle]  # without their text: the report only counts them
+    grouping: GroupingReport
+    delivery: DeliveryReport
+
+
+@task(name="analyse-and-alert", cache_policy=NONE)
+async def analyse_and_alert(
+    stream: ArticleStream, store: Store, config: SourcesConfig, channel: str, sink: Sink
+) -> StreamReport:
+    """Every page of the run, as it arrives: extract + detect in the worker pool, group, and
+    send the alerts that opens at once, while other feeds are still being fetched."""
+    report = StreamReport([], GroupingReport(), DeliveryReport())
+    pending: list[AnalysedArticle] = []
+    deliver_now = True  # until a delivery meets an error: the run's last pass handles those
+
+    async def flush() -> None:
+        nonlocal deliver_now
+        batch = pending.copy()
+        pending.clear()
+        for attempt in range(GROUP_ATTEMPTS):
+            try:  # idempotent (finished items are skipped): a retry after e.g. a locked database
+                with named_store_errors(store.url):
+                    grouping = await asyncio.to_thread(
+                        record_articles, store, batch, config, channel
+                    )
+                break
+            except StoreUnavailable:
+                raise  # full, read-only or gone: a retry cannot help
+            except Exception:
+                if attempt + 1 == GROUP_ATTEMPTS:
+                    raise
+                get_run_logger().warning("grouping failed; retrying", exc_info=True)
+                await asyncio.sleep(GROUP_RETRY_DELAY)
+        _merge_grouping(report.grouping, grouping)
+        if deliver_now and (grouping.new or grouping.updated):
+            try:
+                with named_store_errors(store.url):
+                    delivery = await asyncio.to_thread(deliver_pending, store, sink)
+            except Exception:  # the run's last delivery pass (deliver-alerts) retries
+                get_run_logger().warning("early delivery failed", exc_info=True)
+                deliver_now = False
+                return
+            report.delivery.sent += delivery.sent
+            if delivery.errors or delivery.blocked_channels:
+                deliver_now = False
+                report.delivery.errors += delivery.errors
+
+    loop = asyncio.get_running_loop()
+    deadline: float | None = None  # when the detections waiting now are grouped
+    while True:
+        wait = None if deadline is None else max(0.0, deadline - loop.time())
+        try:
+            analysed = await asyncio.wait_for(stream.get(), wait)
+        except TimeoutError:
+            await flush()
+            deadline = None
+            continue
+        if analysed is None:
+            break
+        pending.append(analysed)
+        report.analysed.append(_without_text(analysed))
+        if analysed.detections and deadline is None:
+            deadline = loop.time() + GROUP_WAIT
+        elif deadline is None and len(pending) >= GROUP_BATCH:
+            await flush()
+    if pending:
+        await flush()
+    return report
+
+
+def _without_text(analysed: AnalysedArticle) -> AnalysedArticle:
+    """What the run report needs of an article, without the text that would keep memory
+    growing with the number of articles."""
+    article = analysed.article
+    item = replace(article.item, summary="")
+    return replace(
+        analysed,
+        article=Article(
+            item, article.title, "", article.lang, article.text_from, article.fallback_reason
+        ),
+    )
+
+
+def _merge_grouping(total: GroupingReport, part: GroupingReport) -> None:
+    total.new += part.new
+    total.updated += part.updated
+    total.escalated += part.escalated
+    total.detections += part.detections
+    total.held_back += part.held_back
 
 
 @task(
@@ -283,29 +372,51 @@ async def _poll(
         limits = FetchLimits.from_env()
         host_gate = await prefect_host_gate(lease_seconds=max(60.0, 2 * limits.total_timeout))
         interval = config.schedule.interval
+        sink = make_sink(settings)
+        stream = ArticleStream(frozenset(config.watchlist) or None)
+        state_writer = FeedStateWriter(store)
         async with Fetcher(limits, host_gate=host_gate) as fetcher:
-            batches = await asyncio.gather(
-                *(
-                    poll_feeds(
-                        fetcher,
-                        store,
-                        batch,
-                        [states.get(s.name) for s in batch],
-                        interval,
-                        run_id,
-                        _batch_label(batch),
+
+            async def fetch_all() -> list[list[SourceOutcome]]:
+                try:
+                    return await asyncio.gather(
+                        *(
+                            poll_feeds(
+                                fetcher,
+                                store,
+                                batch,
+                                [states.get(s.name) for s in batch],
+                                interval,
+                                run_id,
+                                _batch_label(batch),
+                                state_writer,
+                                stream,
+                            )
+                            for batch in feed_batches(chosen)
+                        )
                     )
-                    for batch in feed_batches(chosen)
-                )
-            )
-        polled = [result for batch in batches for result in batch]
-        outcomes = [outcome for outcome, _ in polled]
-        jobs = [job for _, source_jobs in polled for job in source_jobs]
-        watchlist = frozenset(config.watchlist) or None
-        analysed = await extract_and_detect(jobs, watchlist, len(jobs)) if jobs else []
-        grouping = await group_developments(store, analysed, config, channel)
+                finally:
+                    await state_writer.close()
+                    await stream.close()
+
+            # A TaskGroup: if grouping fails for good, fetching stops too (its pages would
+            # wait for the full stream forever). Its first fault is the run's (a store fault
+            # stays the one line the flow makes of it).
+            try:
+                async with asyncio.TaskGroup() as group:
+                    fetching = group.create_task(fetch_all())
+                    analysing = group.create_task(
+                        analyse_and_alert(stream, store, config, channel, sink)
+                    )
+            except BaseExceptionGroup as failed:
+                raise failed.exceptions[0] from None
+            batches, streamed = fetching.result(), analysing.result()
+        outcomes = [outcome for batch in batches for outcome in batch]
+        analysed, grouping = streamed.analysed, streamed.grouping
         notices = await queue_notices(store, outcomes, config.alerts, channel)
-        delivery = await deliver_alerts(store, make_sink(settings))
+        delivery = await deliver_alerts(store, sink)
+        delivery.sent = streamed.delivery.sent + delivery.sent
+        delivery.errors = list(dict.fromkeys(streamed.delivery.errors + delivery.errors))
         for name, error in delivery.blocked_channels.items():
             logger.error(
                 "Slack refused alerts for %s (%s): they stay pending until this is fixed",

@@ -159,10 +159,17 @@ def record_articles(
     now: datetime | None = None,
 ) -> GroupingReport:
     report = GroupingReport()
-    for entry in sorted(analysed, key=_batch_order):
+    ordered = sorted(analysed, key=_batch_order)
+    quiet = [entry for entry in ordered if not entry.detections]
+    if quiet:  # nothing to group: stored in one transaction, without the grouping lock
         with store.session() as session:
-            store.lock_grouping(session)  # grouping reads then writes: one worker at a time
-            _record_one(session, entry, config, default_channel, now or utcnow(), report)
+            for entry in quiet:
+                _record_one(session, entry, config, default_channel, now or utcnow(), report)
+    for entry in ordered:
+        if entry.detections:
+            with store.session() as session:
+                store.lock_grouping(session)  # grouping reads then writes: one worker at a time
+                _record_one(session, entry, config, default_channel, now or utcnow(), report)
     return report
 
 
@@ -205,12 +212,13 @@ def _record_one(
     if item.status == "done":
         return  # another run finished it between our claim and now
     article = entry.article
-    signature = minhash_of(article.text)
+    # Only reports grouped into a development are ever compared as copies (_is_copy).
+    signature = minhash_of(article.text) if entry.detections else None
     article_row = ArticleRow.from_article(
         article,
         item_id=item.id,
         stored_at=now,  # the grouping clock (tests and replays pass their own)
-        minhash=signature.hashvalues.astype(np.uint64).tobytes(),
+        minhash=signature.hashvalues.astype(np.uint64).tobytes() if signature is not None else None,
     )
     session.add(article_row)
     session.flush()
@@ -255,7 +263,9 @@ def _record_one(
             elif MODALITY_RANK[detection.modality] > MODALITY_RANK[Modality(development.modality)]:
                 _escalate(session, development, det_row, article_row, part)
                 report.escalated.append(development.id)
-            elif _is_copy(session, development.id, article_row.id, signature):
+            elif signature is not None and _is_copy(
+                session, development.id, article_row.id, signature
+            ):
                 det_row.role = "copy"
                 _enqueue_parent_update(session, development, det_row)
             else:

@@ -4,11 +4,23 @@ trafilatura finds the main text (navigation, comments and boilerplate excluded) 
 metadata. When the page was not fetched, is not HTML, or extracts to too little text, the feed's
 own text is used instead and the fallback is recorded on the Article, so an alert can say so.
 This module is CPU-bound and pure: it never does I/O, so it can run in worker processes.
+`ExtractionPool` owns those processes: started once per process (lazily, on the first page),
+each worker imports and warms up trafilatura and the caller's later stages (detection rules,
+language data) before its first article, and the pool is reused by every later poll in the
+same process. It never decides what to extract; callers submit plain functions.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from multiprocessing.connection import wait
 
 import trafilatura
 
@@ -21,19 +33,6 @@ log = logging.getLogger(__name__)
 MIN_PAGE_TEXT = 200
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")  # "" : the server did not say
 _LABELLED_GENERIC = ("application/octet-stream", "text/plain", "binary/octet-stream")
-
-
-def init_worker() -> None:
-    """Initializer of extraction worker processes: they die with the process that started them,
-    also after its kill -9, instead of lingering as orphans (see offload.watch_parent)."""
-    import multiprocessing
-
-    from newswatch.offload import watch_parent
-
-    # The pid the pool was started from, not getppid(): a worker still starting up when its
-    # parent was killed is already re-parented by the time it gets here.
-    parent = multiprocessing.parent_process()
-    watch_parent(parent.pid if parent is not None else None)
 
 
 def extract_article(
@@ -62,7 +61,9 @@ def extract_article(
             url=item.url,
             include_comments=False,
             include_tables=False,
-            with_metadata=True,
+            # The metadata pass costs ~30% of extraction and gives the same text; only the
+            # page's title is used from it, and only when the feed entry has none.
+            with_metadata=not item.title,
             deduplicate=True,
         )
     except Exception as exc:  # trafilatura raises many kinds on hostile markup
@@ -84,3 +85,100 @@ def _from_feed(item: FeedItem, reason: str, language: str | None) -> Article:
         text_from="feed",
         fallback_reason=reason,
     )
+
+
+# A small page in our own words: extracting it once in each worker compiles trafilatura's
+# XPath expressions and loads its language data before the first real article arrives.
+_WARM_UP_PAGE = (
+    b"<html><head><title>Warm-up</title></head><body><nav>Home | News</nav><article>"
+    b"<h1>Harbour council meets</h1>"
+    + b"<p>The harbour council met on Tuesday to discuss the new ferry timetable.</p>" * 12
+    + b"</article><footer>Contact</footer></body></html>"
+)
+
+
+def warm_up_extraction() -> None:
+    item = FeedItem(source="warm-up", item_id="warm-up", url=None, title="", summary="")
+    extract_article(item, _WARM_UP_PAGE)  # no title: the metadata pass is warmed up too
+
+
+def _init_worker(warm_up: Callable[[], None] | None) -> None:
+    """Runs once in each worker process before its first task (quick when the fork server
+    has preloaded everything: then it only touches what is already cached)."""
+    _die_with_poll()
+    warm_up_extraction()
+    if warm_up is not None:
+        warm_up()
+
+
+def _die_with_poll() -> None:
+    """A worker ends when the process that started the pool ends, also after its kill -9,
+    instead of lingering as an orphan. Its parent is the fork server, not that process, so
+    getppid() cannot tell; multiprocessing hands each worker a sentinel of the starting
+    process that becomes ready when it is gone, and a daemon thread waits on it."""
+    poll = multiprocessing.parent_process()
+    if poll is None:
+        return
+
+    def watch() -> None:
+        wait([poll.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-poll", daemon=True).start()
+
+
+class ExtractionPool:
+    """A long-lived pool of pre-loaded worker processes for the CPU half of a poll.
+
+    `executor()` starts the workers on first use and returns the same pool afterwards, so a
+    process that polls many times (tests, `serve` with in-process runs) pays the start-up
+    once; a flow run in its own process pays it once per run, overlapped with fetching."""
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        warm_up: Callable[[], None] | None = None,
+        preload: tuple[str, ...] = ("newswatch.pool_preload",),
+    ):
+        self.workers = workers or os.cpu_count() or 1
+        self._warm_up = warm_up
+        self._preload = list(preload)
+        self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                # forkserver, not fork: the parent runs threads (Prefect, httpx) that fork
+                # would copy mid-state. Not spawn either: a spawned worker re-imports the
+                # parent's main module (under `serve` that is prefect.engine: seconds and
+                # ~100 MB per worker). The fork server imports only `preload` (the extract
+                # and detect stages), once; workers fork from it in milliseconds and share
+                # those pages.
+                context = get_context("forkserver")
+                context.set_forkserver_preload(self._preload)
+                self._executor = ProcessPoolExecutor(
+                    max_workers=self.workers,
+                    mp_context=context,
+                    initializer=_init_worker,
+                    initargs=(self._warm_up,),
+                )
+                atexit.register(self.shutdown)
+            return self._executor
+
+    @property
+    def started(self) -> bool:
+        return self._executor is not None
+
+    def discard(self) -> None:
+        """Forget a broken pool (a worker died): the next `executor()` starts a fresh one."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)

@@ -1,28 +1,31 @@
 """One poll of the sources, as plain functions the Prefect flow (flows/monitor.py) calls.
 
 `poll_source` is the I/O half for one feed (fetch, parse, claim new items, fetch their pages,
-keep the feed's health); `analyse_pages` is the CPU half (extract + detect) spread over the
-machine's cores in worker processes, one batch per run, never one task per article.
-A fault in one source is caught here, recorded against that source with its URL, and never
-reaches the others.
+keep the feed's health). Its pages stream on at once: `ArticleStream` carries them through a
+bounded queue (a full queue slows fetching, so memory stays flat) into the long-lived
+extraction pool (newswatch.extract.ExtractionPool) while other feeds are still being fetched,
+and hands each analysed article back as soon as it is ready, so grouping and alerting need not
+wait for the last feed. `FeedStateWriter` writes feed state in batches in a thread, never one
+transaction per feed on the event loop. A fault in one source is caught here, recorded against
+that source with its URL, and never reaches the others. Nothing here is per-article Prefect.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
-import os
 import zlib
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
+from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timedelta
-from multiprocessing import get_context
+from typing import Any
 
-import detectors
+from newswatch.analysis import Analysed, analyse, analyse_safely, warm_up
 from newswatch.config import Source, SourcesConfig
-from newswatch.extract import extract_article, init_worker
+from newswatch.extract import ExtractionPool, extract_article
 from newswatch.feeds import FeedParseError, parse_feed_off_loop
 from newswatch.fetch import AddressGuard, Fetcher, FetchError
 from newswatch.models import AnalysedArticle, FeedItem, PageJob, SourceOutcome
@@ -41,6 +44,11 @@ FEED_ACCEPT = (
 # Article pages worth downloading; anything else (PDF, images, video) is read from the feed.
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 PARALLEL_THRESHOLD = 8  # fewer pages than this are analysed in-process (a worker costs ~1 s)
+# Pages waiting for a worker. Enough to keep both cores busy while the next pages download,
+# few enough that a 10,000-article poll never holds more than a few MB of HTML at once.
+STREAM_QUEUE = 32
+FEED_STATE_BATCH = 200  # feed states per write; a partial batch is written after FEED_STATE_DELAY
+FEED_STATE_DELAY = 0.5  # seconds
 
 
 def item_key(item: FeedItem) -> str:
@@ -77,7 +85,12 @@ async def poll_source(
     run_id: str,
     schedule_interval: timedelta,
     now: datetime | None = None,
+    state_writer: FeedStateWriter | None = None,
+    page_sink: ArticleStream | None = None,
 ) -> tuple[SourceOutcome, list[PageJob]]:
+    """Poll one feed. With `state_writer` its state joins the writer's next batch (else it is
+    saved now, in a thread); with `page_sink` each fetched page is handed on as soon as it
+    arrives and the returned job list is empty (else the jobs are returned)."""
     now = now or utcnow()
     state = state or FeedState(
         source=source.name, url=source.url, consecutive_failures=0, failure_notice_sent=False
@@ -102,7 +115,7 @@ async def poll_source(
         return outcome, []
     state.last_polled_at = now
     try:
-        jobs = await _poll(fetcher, store, source, state, outcome, run_id)
+        jobs = await _poll(fetcher, store, source, state, outcome, run_id, page_sink)
     except Exception as error:  # an expected fault or a bug: either way it stays in this source
         if isinstance(error, StoreError):
             # The store failed, not the feed: report it against this source's step, but keep
@@ -119,7 +132,7 @@ async def poll_source(
             log.exception("source %r failed unexpectedly", source.name)
         interval = source.interval or schedule_interval
         _record_failure(state, outcome, detail, now, interval, getattr(error, "retry_after", None))
-        _save_state(store, state, outcome)
+        await _save_state(store, state, outcome, state_writer)
         return outcome, []
     state.consecutive_failures = 0
     state.failing_since = None
@@ -127,19 +140,25 @@ async def poll_source(
     state.next_poll_at = now + source.interval if source.interval else None
     outcome.consecutive_failures = 0
     outcome.last_success_at = now
-    _save_state(store, state, outcome)
+    await _save_state(store, state, outcome, state_writer)
     log.info(
         "source %r: %s, %d items, %d new", source.name, outcome.status, outcome.items, outcome.new
     )
     return outcome, jobs
 
 
-def _save_state(store: Store, state: FeedState, outcome: SourceOutcome) -> None:
-    """Save the feed's state; a store error here is this source's warning, never the run's
-    crash (the items already claimed are still processed; unsaved validators only cost a
-    full fetch next time)."""
+async def _save_state(
+    store: Store, state: FeedState, outcome: SourceOutcome, writer: FeedStateWriter | None
+) -> None:
+    """Save the feed's state: in the run's batch writer, or else in a thread (a SQLite
+    transaction blocks for milliseconds). A store error here is this source's warning, never
+    the run's crash: the items already claimed are still processed, and unsaved validators
+    only cost a full fetch next time."""
+    if writer is not None:
+        writer.add(state)
+        return
     try:
-        store.save_feed_state(state)
+        await asyncio.to_thread(store.save_feed_state, state)
     except Exception as error:  # StoreError, or a bug: either way it stays with this source
         outcome.warnings.append(f"feed state not saved: {error}")
         log.error("source %r: feed state not saved: %s", state.source, error)
@@ -174,6 +193,7 @@ async def _poll(
     state: FeedState,
     outcome: SourceOutcome,
     run_id: str,
+    page_sink: ArticleStream | None = None,
 ) -> list[PageJob]:
     # The feed's own host (and allow_hosts) are trusted; a redirect elsewhere is checked.
     guard = HostGuard({source.host, *source.allow_hosts})
@@ -190,11 +210,7 @@ async def _poll(
         # Items a dead run claimed and never finished come back even though the feed has
         # nothing new: they are rebuilt from the store.
         orphans = _take_over_orphans(store, source, outcome, run_id)
-        return list(
-            await asyncio.gather(
-                *(_fetch_page(fetcher, source, guard, outcome, k, i) for k, i in orphans)
-            )
-        )
+        return await _fetch_pages(fetcher, source, guard, outcome, orphans, page_sink)
     parsed = await parse_feed_off_loop(
         response.content, source=source.name, url=response.url, headers=response.headers
     )
@@ -235,11 +251,7 @@ async def _poll(
     # The validators only now: a fault before this point (parse, claim) must not leave the
     # next poll a 304 for items nobody claimed.
     state.etag, state.last_modified = response.etag, response.last_modified
-    return list(
-        await asyncio.gather(
-            *(_fetch_page(fetcher, source, guard, outcome, k, i) for k, i in new_items)
-        )
-    )
+    return await _fetch_pages(fetcher, source, guard, outcome, new_items, page_sink)
 
 
 def _take_over_orphans(
@@ -288,51 +300,251 @@ async def _fetch_page(
     return PageJob(key, item, page, content_type, problem, source.language, source.tags)
 
 
+async def _fetch_pages(
+    fetcher: Fetcher,
+    source: Source,
+    guard: AddressGuard,
+    outcome: SourceOutcome,
+    items: list[tuple[str, FeedItem]],
+    page_sink: ArticleStream | None,
+) -> list[PageJob]:
+    """The items' pages: returned, or passed on to the stream as each arrives (then [])."""
+    if page_sink is None:
+        return list(
+            await asyncio.gather(
+                *(_fetch_page(fetcher, source, guard, outcome, k, i) for k, i in items)
+            )
+        )
+
+    async def fetch_and_pass_on(key: str, item: FeedItem) -> None:
+        # A page is fetched only when the stream has room for it: fetching slows with
+        # extraction, and no more than a stream's worth of pages is ever held in memory.
+        async with page_sink.fetch_slot():
+            await page_sink.put(await _fetch_page(fetcher, source, guard, outcome, key, item))
+
+    await asyncio.gather(*(fetch_and_pass_on(k, i) for k, i in items))
+    return []
+
+
 def analyse_page(job: PageJob, watchlist: frozenset[str] | None = None) -> AnalysedArticle:
-    """Extract and detect one page. Pure CPU: runs in a worker process."""
-    article = extract_article(
-        job.item,
-        job.page,
-        content_type=job.content_type,
-        fetch_problem=job.fetch_problem,
-        language=job.language,
-    )
-    published = job.item.published.date() if job.item.published else None
-    found = detectors.detect(
-        article.text,
-        title=article.title,
-        lang=article.lang,
-        published=published,
-        watchlist=watchlist,
-    )
-    if article.lang is None and found:
-        article = replace(article, lang=found[0].lang)
-    return AnalysedArticle(job.item_key, article, tuple(found), job.source_tags)
+    """Extract and detect one page, here (see newswatch.analysis)."""
+    article, found = analyse(*_work(job, watchlist))
+    return AnalysedArticle(job.item_key, article, found, job.source_tags)
+
+
+def _work(job: PageJob, watchlist: frozenset[str] | None) -> tuple[Any, ...]:
+    """A job as newswatch.analysis takes it: plain values, cheap to send to a worker."""
+    return (job.item, job.page, job.content_type, job.fetch_problem, job.language, watchlist)
 
 
 def _analyse_safely(job: PageJob, watchlist: frozenset[str] | None) -> AnalysedArticle:
-    try:
-        return analyse_page(job, watchlist)
-    except Exception as error:  # one hostile page must not sink the batch
-        log.exception("analysis failed for %s", job.item.url)
-        fallback = extract_article(job.item, None, fetch_problem=f"analysis failed: {error!r}")
-        return AnalysedArticle(job.item_key, fallback, (), job.source_tags)
+    article, found = analyse_safely(*_work(job, watchlist))
+    return AnalysedArticle(job.item_key, article, found, job.source_tags)
+
+
+_POOL = ExtractionPool(warm_up=warm_up)
+
+
+def extraction_pool() -> ExtractionPool:
+    """The process's extraction pool: started on first use, reused by every later poll."""
+    return _POOL
 
 
 def analyse_pages(
     jobs: Sequence[PageJob], watchlist: frozenset[str] | None = None, workers: int | None = None
 ) -> list[AnalysedArticle]:
+    """Extract and detect a batch of pages (in order); `workers=1` stays in this process."""
     if not jobs:
         return []
-    workers = workers or os.cpu_count() or 1
+    workers = workers or _POOL.workers
     if len(jobs) < PARALLEL_THRESHOLD or workers == 1:
         return [_analyse_safely(job, watchlist) for job in jobs]
-    # spawn, not fork: the parent runs threads (Prefect, httpx) that fork would copy mid-state.
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=get_context("spawn"), initializer=init_worker
-    ) as pool:
+    pool = _POOL if workers == _POOL.workers else ExtractionPool(workers, warm_up)
+    try:
         chunk = max(1, len(jobs) // (workers * 4))
-        return list(pool.map(_analyse_safely, jobs, [watchlist] * len(jobs), chunksize=chunk))
+        executor = pool.executor()
+        results = executor.map(
+            analyse_safely, *zip(*(_work(j, watchlist) for j in jobs), strict=True), chunksize=chunk
+        )
+        return [
+            AnalysedArticle(job.item_key, article, found, job.source_tags)
+            for job, (article, found) in zip(jobs, results, strict=True)
+        ]
+    finally:
+        if pool is not _POOL:
+            pool.shutdown()
+
+
+class FeedStateWriter:
+    """Feed state written in batches in one writer thread, off the event loop: a thousand
+    feeds answering 304 cost a few transactions, and the loop stays free for fetching (one
+    synchronous transaction per feed on the loop took a third of a warm poll's CPU and made
+    healthy feeds time out). States are written at most FEED_STATE_DELAY after `add`, and
+    everything is written by `close()`."""
+
+    def __init__(
+        self, store: Store, *, batch: int = FEED_STATE_BATCH, delay: float = FEED_STATE_DELAY
+    ):
+        self.store = store
+        self.batch, self.delay = batch, delay
+        self._pending: list[FeedState] = []
+        self._wake = asyncio.Event()
+        self._closed = False
+        self._task: asyncio.Task[None] | None = None
+        self.writes = 0  # transactions so far (for tests and the benchmark)
+
+    def add(self, state: FeedState) -> None:
+        if self._closed:
+            raise RuntimeError("FeedStateWriter is closed")
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+        self._pending.append(state)
+        if len(self._pending) >= self.batch:
+            self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.delay)
+            self._wake.clear()
+            await self._write()
+            if self._closed and not self._pending:
+                return
+
+    async def _write(self) -> None:
+        batch, self._pending = self._pending, []
+        if not batch:
+            return
+        try:
+            await asyncio.to_thread(self.store.save_feed_states, batch)
+            self.writes += 1
+        except Exception as error:  # StoreError, or a bug: the run goes on (see _save_state)
+            names = ", ".join(sorted(state.source for state in batch))
+            log.error("feed state of %d sources not saved (%s): %s", len(batch), names, error)
+
+    async def close(self) -> None:
+        self._closed = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+        await self._write()  # anything added before the task started, or after it ended
+
+
+class ArticleStream:
+    """Pages in, analysed articles out, as they come.
+
+    At most `maxsize` pages are being fetched or waiting to be queued (`fetch_slot`), at most
+    `maxsize` are queued (`put` waits: back-pressure on fetching), and at most 2 × workers are
+    in the pool or waiting to be taken from `results()`, which yields each analysed article as
+    soon as a worker returns it, until `close()` was called and everything is done. So a slow
+    consumer slows fetching instead of growing memory. The pool starts with the first page."""
+
+    def __init__(
+        self,
+        watchlist: frozenset[str] | None = None,
+        *,
+        pool: ExtractionPool | None = None,
+        maxsize: int = STREAM_QUEUE,
+    ):
+        self.watchlist = watchlist
+        self.pool = pool or _POOL
+        self.maxsize = maxsize
+        self._fetching = asyncio.Semaphore(maxsize)
+        self._jobs: asyncio.Queue[PageJob | None] = asyncio.Queue(maxsize)
+        # (article, from the pool): a pool result frees its in-flight slot once it is taken
+        self._results: asyncio.Queue[tuple[AnalysedArticle, bool] | None] = asyncio.Queue()
+        self._in_flight = asyncio.Semaphore(2 * self.pool.workers)
+        self._runner: asyncio.Task[None] | None = None
+        self._ended = False
+        self.submitted = 0
+
+    def fetch_slot(self) -> asyncio.Semaphore:
+        """Hold while fetching a page and until it is `put`."""
+        return self._fetching
+
+    async def put(self, job: PageJob) -> None:
+        if self._runner is None:
+            self._start()
+        await self._jobs.put(job)
+
+    def _start(self) -> None:
+        self._runner = asyncio.get_running_loop().create_task(self._run())
+
+    async def close(self) -> None:
+        """No more pages: `results()` ends once those queued are analysed."""
+        if self._runner is None:
+            self._start()
+        await self._jobs.put(None)
+
+    async def _run(self) -> None:
+        running: set[asyncio.Future[Analysed]] = set()
+        try:
+            while (job := await self._jobs.get()) is not None:
+                self.submitted += 1
+                await self._in_flight.acquire()
+                try:
+                    future = asyncio.wrap_future(await self._submit(job))
+                except Exception as error:  # no worker can be started: this page falls back
+                    failed = asyncio.get_running_loop().create_future()
+                    failed.set_exception(error)
+                    future = failed
+                running.add(future)
+                future.add_done_callback(lambda f, job=job: self._done(f, job, running))
+            while running:
+                await asyncio.wait(set(running))
+        finally:
+            await self._results.put(None)
+
+    async def _submit(self, job: PageJob) -> Future[Analysed]:
+        # From a thread: the first submit starts the fork server and the workers, which must
+        # not stall the event loop's fetching.
+        args = _work(job, self.watchlist)
+        try:
+            return await asyncio.to_thread(self.pool.executor().submit, analyse_safely, *args)
+        except BrokenProcessPool:  # a worker died earlier (e.g. out of memory): start afresh
+            self.pool.discard()
+            return await asyncio.to_thread(self.pool.executor().submit, analyse_safely, *args)
+
+    def _done(
+        self,
+        future: asyncio.Future[Analysed],
+        job: PageJob,
+        running: set[asyncio.Future[Analysed]],
+    ) -> None:
+        running.discard(future)
+        if future.cancelled():
+            self._in_flight.release()
+            return
+        error = future.exception()
+        if error is None:
+            article, found = future.result()
+            self._results.put_nowait(
+                (AnalysedArticle(job.item_key, article, found, job.source_tags), True)
+            )
+            return
+        # A worker that died (BrokenProcessPool) is replaced at the next submit (_submit).
+        log.error("analysis failed for %s: %r", job.item.url, error)
+        fallback = extract_article(job.item, None, fetch_problem=f"analysis failed: {error!r}")
+        analysed = AnalysedArticle(job.item_key, fallback, (), job.source_tags)
+        self._results.put_nowait((analysed, True))
+
+    async def get(self) -> AnalysedArticle | None:
+        """The next analysed article, or None when the stream is done. Safe to cancel (e.g.
+        by `asyncio.wait_for`): nothing is lost."""
+        if self._ended:
+            return None
+        entry = await self._results.get()
+        if entry is None:
+            self._ended = True
+            return None
+        analysed, from_pool = entry
+        if from_pool:
+            self._in_flight.release()
+        return analysed
+
+    async def results(self) -> AsyncIterator[AnalysedArticle]:
+        while (analysed := await self.get()) is not None:
+            yield analysed
 
 
 def select_sources(

@@ -26,7 +26,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -75,6 +75,7 @@ TRANSIENT_TRIES = 3  # attempts for a store write that is safe to repeat
 # group without excluding each other during a rolling upgrade.
 GROUPING_LOCK = 724311
 MIGRATION_LOCK = 724312
+FEED_STATE_CHUNK = 200  # rows per upsert statement (~15 columns: under SQLite's 32,766 parameters)
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +192,7 @@ class ArticleRow(Base):
 
     @classmethod
     def from_article(
-        cls, article: Article, *, item_id: int, stored_at: datetime, minhash: bytes
+        cls, article: Article, *, item_id: int, stored_at: datetime, minhash: bytes | None
     ) -> ArticleRow:
         return cls(
             item_id=item_id,
@@ -570,32 +571,54 @@ class Store:
             return {row.source: row for row in s.scalars(select(FeedState))}
 
     def save_feed_state(self, state: FeedState) -> None:
-        """Upsert one source's state. (A SELECT-then-INSERT merge fails with a duplicate key
-        when two runs poll a new source at once.) `failure_notice_sent` belongs to the health
+        """Upsert one source's state (see `save_feed_states`)."""
+        self.save_feed_states([state])
+
+    def save_feed_states(self, states: Iterable[FeedState]) -> None:
+        """Upsert many sources' states in one transaction: a thousand feeds answering 304 are
+        one write, not a thousand. (A SELECT-then-INSERT merge fails with a duplicate key when
+        two runs poll a new source at once.) `failure_notice_sent` belongs to the health
         notices (newswatch.health): it is set on insert but never overwritten from here."""
-        values: dict[str, Any] = {}
-        for column in FeedState.__table__.columns:
-            value = getattr(state, column.key)
-            if value is None and column.default is not None:
-                value = column.default.arg
-            values[column.key] = value
-        # A credential in the feed URL (or an error quoting it) never reaches the store.
-        values["url"], values["last_error"] = redact(values["url"]), redact(values["last_error"])
-        statement = self._insert(FeedState.__table__).values(values)
-        statement = statement.on_conflict_do_update(
-            index_elements=[FeedState.source],
-            set_={
-                key: statement.excluded[key]
-                for key in values
-                if key not in ("source", "failure_notice_sent")
-            },
-        )
+        rows: dict[str, dict[str, Any]] = {}
+        for state in states:  # the last state of a source wins, as a series of saves would
+            values: dict[str, Any] = {}
+            for column in FeedState.__table__.columns:
+                value = getattr(state, column.key)
+                if value is None and column.default is not None:
+                    value = column.default.arg
+                values[column.key] = value
+            # A credential in the feed URL (or an error quoting it) never reaches the store.
+            values["url"], values["last_error"] = (
+                redact(values["url"]),
+                redact(values["last_error"]),
+            )
+            rows[state.source] = values
+        if not rows:
+            return
+        # Sorted by source, so two runs upserting overlapping batches lock rows in the same
+        # order; chunked to stay under the backends' bound-parameter limits.
+        ordered = [rows[name] for name in sorted(rows)]
 
         def save() -> None:
             with self.session() as s:
-                s.execute(statement)
+                for start in range(0, len(ordered), FEED_STATE_CHUNK):
+                    statement = self._insert(FeedState.__table__).values(
+                        ordered[start : start + FEED_STATE_CHUNK]
+                    )
+                    statement = statement.on_conflict_do_update(
+                        index_elements=[FeedState.source],
+                        set_={
+                            key: statement.excluded[key]
+                            for key in ordered[0]
+                            if key not in ("source", "failure_notice_sent")
+                        },
+                    )
+                    s.execute(statement)
 
-        self.retrying(f"saving the state of source {state.source!r}", save)
+        what = (
+            f"source {ordered[0]['source']!r}" if len(ordered) == 1 else f"{len(ordered)} sources"
+        )
+        self.retrying(f"saving the state of {what}", save)
 
     # --- locks ---------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ RANK = {
     "detectors": 5,
     "newswatch.pipeline": 5,  # one source through fetch -> feeds -> extract -> detectors
     "newswatch.analysis": 5,  # extract + detect for one page, in the extraction workers
+    "newswatch.pool_preload": 5,  # what the extraction pool's fork server loads once
     # what grouping consults and renders: mutes and the alert messages
     "newswatch.feedback_blocks": 6,
     "newswatch.feedback": 6,

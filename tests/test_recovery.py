@@ -404,13 +404,11 @@ def test_a_slow_feed_is_bounded_and_never_makes_healthy_ones_time_out(tmp_path: 
 
 WORKERS_SCRIPT = """
 import json, os, sys, time
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 import asyncio
-from newswatch.extract import init_worker
+from newswatch.extract import ExtractionPool
 from newswatch.offload import shared_pool
 
-pool = ProcessPoolExecutor(2, mp_context=get_context("spawn"), initializer=init_worker)
+pool = ExtractionPool(2).executor()  # the poll's own pool: fork server and forked workers
 pids = {f.result() for f in [pool.submit(os.getpid) for _ in range(8)]}
 pids.add(asyncio.run(shared_pool().run(os.getpid, timeout=60)))
 print(json.dumps(sorted(pids)), flush=True)
