@@ -134,10 +134,12 @@ class SampleSite:
                     site.max_in_flight = max(site.max_in_flight, site.in_flight)
                 try:
                     time.sleep(site.delay)
-                    self._respond()
                 finally:
+                    # Counted until the answer starts, not until this thread ends: a client
+                    # that has its answer may send its next request before a later decrement.
                     with site._lock:
                         site.in_flight -= 1
+                self._respond()
 
             def _respond(self) -> None:
                 path = self.path.split("?", 1)[0]
