@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -68,6 +69,12 @@ def serve(
     )
     # `kill` (SIGTERM) stops it as Ctrl+C does: the server and the note go with it.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # Prefect's runner puts its own SIGTERM handler in, which calls its async stop without
+    # awaiting it: the runner still stops cleanly, but Python would print a "never awaited"
+    # warning and a tracemalloc hint on every `kill`.
+    warnings.filterwarnings(
+        "ignore", message="coroutine 'Runner.astop' was never awaited", category=RuntimeWarning
+    )
     try:
         poll.serve(
             name="newswatch",
