@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from newswatch.config import parse_sources
+from newswatch.developments import GroupingReport, record_articles
 from newswatch.models import AnalysedArticle, Article, Detection, EventType, FeedItem, Modality
 from newswatch.store import Store
 
@@ -64,3 +66,23 @@ def claim(store: Store, *articles: AnalysedArticle) -> None:
         store.claim_items(
             entry.article.item.source, [(entry.item_key, {"url": entry.item_key})], "test"
         )
+
+
+# One source; arms transfers and Central Asia routed to channels of their own.
+ROUTED_CONFIG = parse_sources(
+    """
+sources:
+  - {name: Caucasus Ledger, url: "https://caucasus-ledger.example/rss", tags: [caucasus]}
+alerts:
+  channel: "#newswatch"
+  routes:
+    - {event_types: [arms_transfer], channel: "#arms"}
+    - {tags: [central-asia], channel: "#central-asia"}
+"""
+)
+
+
+def record(store: Store, *articles: AnalysedArticle) -> GroupingReport:
+    """Claim the articles' items as a poll would, then group them under ROUTED_CONFIG."""
+    claim(store, *articles)
+    return record_articles(store, articles, ROUTED_CONFIG, "#newswatch")

@@ -64,6 +64,25 @@ def slack() -> Iterator[SlackStandIn]:  # noqa: F821
 
 
 @pytest.fixture
+def sink(slack) -> SlackSink:  # noqa: F821
+    """The Slack sink against the stand-in, which knows the channels ROUTED_CONFIG routes to."""
+    from newswatch.sinks import SlackSink
+
+    slack.state.channels.update({"C0ARMS0001": "arms", "C0CASI0001": "central-asia"})
+    return SlackSink(slack.state.token, base_url=slack.base_url)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:  # noqa: F821
+    """A SQLite store of the test's own (tests of another backend define their own)."""
+    from newswatch.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
 def slack_env(slack, monkeypatch: pytest.MonkeyPatch, newswatch_env: Path):
     monkeypatch.setenv("SLACK_BOT_TOKEN", slack.state.token)
     monkeypatch.setenv("NEWSWATCH_SLACK_API_URL", slack.base_url)

@@ -5,7 +5,6 @@ without a reply, escalations as new top-level alerts that link the earlier one."
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -20,37 +19,8 @@ from newswatch.developments import (
     same_development,
 )
 from newswatch.models import AnalysedArticle, EventType, Modality
-from newswatch.sinks import SlackSink
 from newswatch.store import ArticleRow, DetectionRow, Store
-from tests.builders import analysed, claim, detection
-
-CONFIG = parse_sources(
-    """
-sources:
-  - {name: Caucasus Ledger, url: "https://caucasus-ledger.example/rss", tags: [caucasus]}
-alerts:
-  channel: "#newswatch"
-  routes:
-    - {event_types: [arms_transfer], channel: "#arms"}
-    - {tags: [central-asia], channel: "#central-asia"}
-"""
-)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(f"sqlite:///{tmp_path / 'store.db'}")
-
-
-@pytest.fixture
-def sink(slack) -> SlackSink:
-    slack.state.channels.update({"C0ARMS0001": "arms", "C0CASI0001": "central-asia"})
-    return SlackSink(slack.state.token, base_url=slack.base_url)
-
-
-def record(store: Store, *articles):
-    claim(store, *articles)
-    return record_articles(store, articles, CONFIG, "#newswatch")
+from tests.builders import ROUTED_CONFIG, analysed, claim, detection, record
 
 
 def test_three_reports_one_top_level_two_replies_and_count_updates(store, sink, slack):
@@ -130,11 +100,11 @@ def test_reports_outside_the_window_open_a_new_development(store, sink, slack):
     start = datetime(2023, 11, 14, tzinfo=UTC)
     first, later = analysed("a", detection()), analysed("b", detection())
     claim(store, first, later)
-    record_articles(store, [first], CONFIG, "#newswatch", now=start)
-    record_articles(store, [later], CONFIG, "#newswatch", now=start + timedelta(days=6))
+    record_articles(store, [first], ROUTED_CONFIG, "#newswatch", now=start)
+    record_articles(store, [later], ROUTED_CONFIG, "#newswatch", now=start + timedelta(days=6))
     third = analysed("c", detection())
     claim(store, third)
-    record_articles(store, [third], CONFIG, "#newswatch", now=start + timedelta(days=14))
+    record_articles(store, [third], ROUTED_CONFIG, "#newswatch", now=start + timedelta(days=14))
     deliver_pending(store, sink, sleep=lambda _: None)
     assert len(slack.state.top_level()) == 2  # a, b together (6 days); c 8 days after b
     assert len(slack.state.replies(slack.state.top_level()[0].ts)) == 1
@@ -143,7 +113,7 @@ def test_reports_outside_the_window_open_a_new_development(store, sink, slack):
 def test_rerecording_a_finished_item_changes_nothing(store):
     entry = analysed("a", detection())
     record(store, entry)
-    again = record_articles(store, [entry], CONFIG, "#newswatch")
+    again = record_articles(store, [entry], ROUTED_CONFIG, "#newswatch")
     assert again.new == [] and again.updated == []
 
 
@@ -332,7 +302,7 @@ def test_seed_pair_003_004_is_one_development(store, shared_path):
         found = detectors.detect(text)
         entries.append(AnalysedArticle(url, Article(item, path.stem, text, "en"), tuple(found)))
     claim(store, *entries)
-    grouping = record_articles(store, entries, CONFIG, "#newswatch")
+    grouping = record_articles(store, entries, ROUTED_CONFIG, "#newswatch")
     assert len(set(grouping.new)) == 1 and len(grouping.updated) == 1
 
 

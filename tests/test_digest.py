@@ -4,45 +4,10 @@ first alerted in the previous complete period, delivered through the loopback Sl
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
-
-from newswatch.config import parse_sources
 from newswatch.delivery import deliver_pending
-from newswatch.developments import record_articles
 from newswatch.models import EventType, Modality
-from newswatch.sinks import SlackSink
-from newswatch.store import Store
-from tests.builders import analysed, claim, detection
-
-CONFIG = parse_sources(
-    """
-sources:
-  - {name: Caucasus Ledger, url: "https://caucasus-ledger.example/rss", tags: [caucasus]}
-alerts:
-  channel: "#newswatch"
-  routes:
-    - {event_types: [arms_transfer], channel: "#arms"}
-    - {tags: [central-asia], channel: "#central-asia"}
-"""
-)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(f"sqlite:///{tmp_path / 'store.db'}")
-
-
-@pytest.fixture
-def sink(slack) -> SlackSink:
-    slack.state.channels.update({"C0ARMS0001": "arms", "C0CASI0001": "central-asia"})
-    return SlackSink(slack.state.token, base_url=slack.base_url)
-
-
-def record(store: Store, *articles):
-    claim(store, *articles)
-    return record_articles(store, articles, CONFIG, "#newswatch")
+from tests.builders import analysed, detection, record
 
 
 def test_digest_lists_the_previous_periods_developments_once(store, sink, slack):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -58,11 +57,6 @@ def until(condition: Callable[[], object], what: str, timeout: float = 60) -> No
 def rows(store: Store, model: type = FeedbackRow) -> list:
     with store.session() as s:
         return list(s.scalars(select(model).order_by(model.id)))
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(f"sqlite:///{tmp_path / 'store.db'}")
 
 
 @pytest.fixture

@@ -4,17 +4,9 @@ sender renews only while they are still its own, release, pending count."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from newswatch import outbox
 from newswatch.store import AlertRow, Store, utcnow
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(f"sqlite:///{tmp_path / 'store.db'}")
 
 
 def _payload(text: str) -> dict:

@@ -18,6 +18,7 @@ import pytest
 
 from newswatch import prefect_server
 from newswatch.prefect_server import PrefectServerError, prepare_database
+from tests.fixtures.processes import alive, children
 from tests.test_cli import NEWSWATCH, REPO, isolated_env
 
 
@@ -84,28 +85,6 @@ def test_a_full_disk_is_named_in_one_line_and_leaves_no_half_made_database(
     assert not list(tiny_disk.glob("prefect.db.building*"))
 
 
-def _children(pid: int) -> set[int]:
-    found: set[int] = set()
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid == pid:
-            found.add(int(proc.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.slow
 def test_no_prefect_server_outlives_a_killed_poll(tmp_path: Path):
     # A feed that accepts the connection and never answers: the poll is mid-flight when killed.
@@ -132,14 +111,14 @@ def test_no_prefect_server_outlives_a_killed_poll(tmp_path: Path):
             assert poll.poll() is None
             time.sleep(0.5)
         assert held, "the poll never reached the feed"
-        servers = _children(poll.pid)
+        servers = children(poll.pid)
         assert servers, "no Prefect server child found"
         poll.send_signal(signal.SIGKILL)
         poll.wait(timeout=30)
         deadline = time.monotonic() + 60
-        while any(_alive(pid) for pid in servers) and time.monotonic() < deadline:
+        while any(alive(pid) for pid in servers) and time.monotonic() < deadline:
             time.sleep(0.5)
-        assert not any(_alive(pid) for pid in servers), "the Prefect server was orphaned"
+        assert not any(alive(pid) for pid in servers), "the Prefect server was orphaned"
     finally:
         if poll.poll() is None:
             poll.kill()

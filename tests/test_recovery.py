@@ -36,6 +36,7 @@ from newswatch.store import (
 )
 from tests.fixtures.crash_poll import fetch_all, poll_once
 from tests.fixtures.hostile_site import RecordingServer, article_html, item, rss, send
+from tests.fixtures.processes import alive, cmdline, descendants
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -416,39 +417,6 @@ time.sleep(600)
 """
 
 
-def _descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:200]
-    except OSError:
-        return "?"
-
-
 def test_no_worker_outlives_a_killed_process():
     parent = subprocess.Popen(
         [sys.executable, "-c", WORKERS_SCRIPT],
@@ -461,13 +429,13 @@ def test_no_worker_outlives_a_killed_process():
         assert parent.stdout is not None
         workers = set(json.loads(parent.stdout.readline()))
         assert len(workers) >= 2  # extraction workers and a parse worker
-        everything = _descendants(parent.pid) | workers
+        everything = descendants(parent.pid) | workers
         parent.send_signal(signal.SIGKILL)
         parent.wait()
         deadline = time.monotonic() + 30  # workers look every 0.5 s; a loaded machine is slow
-        while time.monotonic() < deadline and any(_alive(p) for p in everything):
+        while time.monotonic() < deadline and any(alive(p) for p in everything):
             time.sleep(0.2)
-        survivors = {p: _cmdline(p) for p in everything if _alive(p)}
+        survivors = {p: cmdline(p) for p in everything if alive(p)}
         assert not survivors, f"orphans survived the kill -9: {survivors}"
     finally:
         if parent.poll() is None:

@@ -4,7 +4,6 @@ relative times, what was sent and what waits (and why), how many reports were he
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -43,11 +42,6 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 )
 def test_relative_times(when, expected):
     assert relative(when, NOW) == expected
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(f"sqlite:///{tmp_path / 'store.db'}")
 
 
 def test_the_page_names_each_development_its_evidence_and_what_happened_to_its_alerts(store, slack):

@@ -4,20 +4,11 @@ The same behaviour on PostgreSQL, under real concurrency, is in test_postgres.py
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select, text, update
 
 from newswatch import outbox
 from newswatch.store import AlertRow, FeedState, Item, Store, migrate
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
-    yield store
-    store.dispose()
 
 
 def _alert(store: Store, key: str, development_id: int | None = None) -> int:
