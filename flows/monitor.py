@@ -1,6 +1,6 @@
 """The Prefect flow: one poll of the sources, from sources.yaml to Slack.
 
-Thin wrappers only: each task calls plain functions of newswatch.pipeline / developments /
+Thin wrappers only: each task calls plain functions of newswatch.pipeline / alerting /
 delivery. One task per feed, or per batch of feeds when there are many (I/O, concurrent on one
 shared httpx client), and one task that takes the run's pages as they stream in, extracts and
 detects them in the worker pool, groups them and sends alerts as they come: never one task
@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import AbstractAsyncContextManager, nullcontext
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,14 +24,14 @@ from prefect.concurrency.asyncio import concurrency
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 
+from newswatch.alerting import group_and_alert
 from newswatch.config import AlertsConfig, Source, SourcesConfig, load_config
 from newswatch.delivery import deliver_pending
-from newswatch.developments import record_articles
 from newswatch.digest import enqueue_digest
 from newswatch.feedback import run_summary
 from newswatch.fetch import Fetcher, FetchLimits, HostGate
 from newswatch.health import enqueue_health_notices
-from newswatch.models import AnalysedArticle, Article, DeliveryReport, GroupingReport, SourceOutcome
+from newswatch.models import DeliveryReport, SourceOutcome, StreamReport
 from newswatch.pipeline import ArticleStream, FeedStateWriter, poll_source, select_sources
 from newswatch.report import build_summary
 from newswatch.report import render as render_report
@@ -95,16 +94,6 @@ def _batch_label(batch: list[Source]) -> str:
     return batch[0].name if len(batch) == 1 else f"{len(batch)} feeds ({batch[0].host} …)"
 
 
-GROUP_BATCH = 200  # articles without detections are stored this many at a time
-# Detections are grouped in small batches: when the run's pages are all analysed, or this many
-# seconds after the first detection of the batch, whichever is first. Within a batch the
-# furthest-along and oldest reports come first (developments._batch_order), so the reports a
-# poll finds at once still open one alert with the earliest report on top, while a long poll
-# sends its first alerts within seconds instead of at its end.
-GROUP_WAIT = 3.0
-GROUP_ATTEMPTS, GROUP_RETRY_DELAY = 3, 5.0
-
-
 def _unless_store_unavailable(task: Any, task_run: Any, state: State) -> bool:
     """Retry a failed task, except when the store itself is unusable (full, read-only, gone):
     a retry cannot help, and the run should end with that one line at once."""
@@ -125,97 +114,13 @@ for _name in ("prefect.task_runs", "prefect.flow_runs"):
     logging.getLogger(_name).addFilter(_StoreFaultsInOneLine())
 
 
-@dataclass
-class StreamReport:
-    analysed: list[AnalysedArticle]  # without their text: the report only counts them
-    grouping: GroupingReport
-    delivery: DeliveryReport
-
-
 @task(name="analyse-and-alert", cache_policy=NONE)
 async def analyse_and_alert(
     stream: ArticleStream, store: Store, config: SourcesConfig, channel: str, sink: Sink
 ) -> StreamReport:
     """Every page of the run, as it arrives: extract + detect in the worker pool, group, and
     send the alerts that opens at once, while other feeds are still being fetched."""
-    report = StreamReport([], GroupingReport(), DeliveryReport())
-    pending: list[AnalysedArticle] = []
-    deliver_now = True  # until a delivery meets an error: the run's last pass handles those
-
-    async def flush() -> None:
-        nonlocal deliver_now
-        batch = pending.copy()
-        pending.clear()
-        for attempt in range(GROUP_ATTEMPTS):
-            try:  # idempotent (finished items are skipped): a retry after e.g. a locked database
-                with named_store_errors(store.url):
-                    grouping = await asyncio.to_thread(
-                        record_articles, store, batch, config, channel
-                    )
-                break
-            except StoreUnavailable:
-                raise  # full, read-only or gone: a retry cannot help
-            except Exception:
-                if attempt + 1 == GROUP_ATTEMPTS:
-                    raise
-                get_run_logger().warning("grouping failed; retrying", exc_info=True)
-                await asyncio.sleep(GROUP_RETRY_DELAY)
-        _merge_grouping(report.grouping, grouping)
-        if deliver_now and (grouping.new or grouping.updated):
-            try:
-                with named_store_errors(store.url):
-                    delivery = await asyncio.to_thread(deliver_pending, store, sink)
-            except Exception:  # the run's last delivery pass (deliver-alerts) retries
-                get_run_logger().warning("early delivery failed", exc_info=True)
-                deliver_now = False
-                return
-            report.delivery.sent += delivery.sent
-            if delivery.errors or delivery.blocked_channels:
-                deliver_now = False
-                report.delivery.errors += delivery.errors
-
-    loop = asyncio.get_running_loop()
-    deadline: float | None = None  # when the detections waiting now are grouped
-    while True:
-        wait = None if deadline is None else max(0.0, deadline - loop.time())
-        try:
-            analysed = await asyncio.wait_for(stream.get(), wait)
-        except TimeoutError:
-            await flush()
-            deadline = None
-            continue
-        if analysed is None:
-            break
-        pending.append(analysed)
-        report.analysed.append(_without_text(analysed))
-        if analysed.detections and deadline is None:
-            deadline = loop.time() + GROUP_WAIT
-        elif deadline is None and len(pending) >= GROUP_BATCH:
-            await flush()
-    if pending:
-        await flush()
-    return report
-
-
-def _without_text(analysed: AnalysedArticle) -> AnalysedArticle:
-    """What the run report needs of an article, without the text that would keep memory
-    growing with the number of articles."""
-    article = analysed.article
-    item = replace(article.item, summary="")
-    return replace(
-        analysed,
-        article=Article(
-            item, article.title, "", article.lang, article.text_from, article.fallback_reason
-        ),
-    )
-
-
-def _merge_grouping(total: GroupingReport, part: GroupingReport) -> None:
-    total.new += part.new
-    total.updated += part.updated
-    total.escalated += part.escalated
-    total.detections += part.detections
-    total.held_back += part.held_back
+    return await group_and_alert(stream, store, config, channel, sink)
 
 
 @task(

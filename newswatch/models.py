@@ -11,7 +11,7 @@ alert as stored are rows of `newswatch.store` (`DevelopmentRow`, `AlertRow`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from detectors.types import MODALITY_RANK, Detection, EventType, Modality
@@ -33,6 +33,7 @@ __all__ = [
     "Part",
     "Report",
     "SourceOutcome",
+    "StreamReport",
 ]
 
 
@@ -103,6 +104,12 @@ class AnalysedArticle:
     detections: tuple[Detection, ...]
     source_tags: tuple[str, ...] = ()
 
+    def without_text(self) -> AnalysedArticle:
+        """What the run report needs of the article, without the texts that would keep a
+        run's memory growing with its number of articles."""
+        item = replace(self.article.item, summary="")
+        return replace(self, article=replace(self.article, item=item, text=""))
+
 
 # --- developments: what grouping did ---------------------------------------------------------
 
@@ -125,6 +132,14 @@ class GroupingReport:
     escalated: list[int] = field(default_factory=list)
     detections: list[tuple[str, str, str]] = field(default_factory=list)  # (source, type, title)
     held_back: list[HeldBack] = field(default_factory=list)
+
+    def add(self, part: GroupingReport) -> None:
+        """Add what a later batch of the same run did."""
+        self.new += part.new
+        self.updated += part.updated
+        self.escalated += part.escalated
+        self.detections += part.detections
+        self.held_back += part.held_back
 
 
 # --- alerts: what a message says -------------------------------------------------------------
@@ -179,3 +194,13 @@ class DeliveryReport:
     pending: int = 0
     errors: list[str] = field(default_factory=list)
     blocked_channels: dict[str, str] = field(default_factory=dict)  # channel -> permanent error
+
+
+@dataclass
+class StreamReport:
+    """What one run's stream of pages came to: its articles (without their text), what
+    grouping did, and the alerts already sent on the way."""
+
+    analysed: list[AnalysedArticle] = field(default_factory=list)
+    grouping: GroupingReport = field(default_factory=GroupingReport)
+    delivery: DeliveryReport = field(default_factory=DeliveryReport)

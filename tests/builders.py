@@ -5,8 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from newswatch.config import parse_sources
-from newswatch.developments import GroupingReport, record_articles
-from newswatch.models import AnalysedArticle, Article, Detection, EventType, FeedItem, Modality
+from newswatch.developments import record_articles
+from newswatch.models import (
+    AnalysedArticle,
+    Article,
+    Detection,
+    EventType,
+    FeedItem,
+    GroupingReport,
+    Modality,
+)
 from newswatch.store import Store
 
 

@@ -49,6 +49,7 @@ RANK = {
     # after the stages: what reads their results, and the entry points
     "newswatch.listener": 9,
     "newswatch.report": 9,
+    "newswatch.alerting": 9,  # grouping and early alerts as the run's pages come in
     "newswatch.evaluate": 9,
     "newswatch.serve": 9,
     "newswatch.demo": 9,
