@@ -32,6 +32,7 @@ from pydantic import (
 )
 
 from newswatch.models import EventType
+from newswatch.redact import redact
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, None: 1}
@@ -234,7 +235,9 @@ class ConfigProblem:
     def __str__(self) -> str:
         place = f"{self.file}:{self.line}" if self.line else self.file
         head = f"{place}: {self.where + ': ' if self.where else ''}{self.message}"
-        return f"{head}\n{self.detail}" if self.detail else head
+        # The message and the quoted line may show a feed URL with a key in it: printed on the
+        # console and logged to the run, so masked like every other URL.
+        return redact(f"{head}\n{self.detail}" if self.detail else head)
 
 
 class ConfigError(Exception):

@@ -50,8 +50,9 @@ _WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 # user:password@ (or a bare token@) in the authority of any scheme://
 _USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/\s@?#<>|]+)@")
-# name=value in a query string or fragment (after ? # & or ;)
-_PARAM = re.compile(r"(?P<lead>[?&#;])(?P<name>[^=&#\s<>|;?]+)=(?P<value>[^&#\s<>|;]*)")
+# name=value in a query string or fragment (after ? # & or ;); a quote ends the value, since
+# messages quote URLs ('…?key=x' is not a valid URL) and a raw quote is not valid in one
+_PARAM = re.compile(r"(?P<lead>[?&#;])(?P<name>[^=&#\s<>|;?]+)=(?P<value>[^&#\s<>|;'\"]*)")
 
 
 def is_secret_name(name: str) -> bool:

@@ -266,3 +266,20 @@ def test_broken_file_without_a_last_good_copy_fails(tmp_path: Path):
     path.write_text(BROKEN, encoding="utf-8")
     with pytest.raises(ConfigError):
         load_config(path, tmp_path / "data", logging.getLogger("test.monitor"))
+
+
+def test_a_key_in_a_broken_url_is_not_echoed(tmp_path: Path, capsys):
+    path = tmp_path / "sources.yaml"
+    path.write_text(
+        "sources:\n"
+        "  - name: Keyed\n"
+        "    url: 'ftp://feeds.example/rss?api_key=k3y-in-the-url'\n"
+        "  - name: Userinfo\n"
+        "    url: 'https://me:pa55word@feeds.example/rss'\n",
+        encoding="utf-8",
+    )
+    assert main(["sources", "check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:3: sources[0].url: 'ftp://feeds.example/rss?api_key=REDACTED' is not" in err
+    assert f"{path}:5: sources[1].url: 'https://me:REDACTED@feeds.example/rss' does not" in err
+    assert "k3y-in-the-url" not in err and "pa55word" not in err

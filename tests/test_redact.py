@@ -40,6 +40,10 @@ SECRET = "s3cr3t-c4n4ry"
             f"failed: https://x.example/f?sig={SECRET} (HTTP 500)",
             f"failed: https://x.example/f?sig={MASK} (HTTP 500)",
         ),
+        (  # a quoted URL in a message keeps its closing quote
+            f"'ftp://x.example/f?token={SECRET}' is not an http(s) URL",
+            f"'ftp://x.example/f?token={MASK}' is not an http(s) URL",
+        ),
     ],
 )
 def test_secrets_in_urls_are_masked(url, expected):
