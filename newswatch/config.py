@@ -43,6 +43,9 @@ _HOST = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-
 MAX_DURATION = timedelta(days=366)
 MIN_POLL_INTERVAL = timedelta(minutes=1)  # news sites deserve better than a poll a second
 MAX_YAML_NODES = 100_000  # expanded through aliases: a YAML "billion laughs" stops here
+# A sources file is read whole and composed by a pure-Python YAML parser (~3 s per MB): 2 MB
+# holds some 20,000 sources, and anything larger is a wrong file, named at once.
+MAX_SOURCES_BYTES = 2 * 1024 * 1024
 
 
 def parse_duration(value: Any) -> timedelta:
@@ -253,10 +256,22 @@ def load_sources(path: str | Path) -> SourcesConfig:
     """Read and validate a sources file; raise ConfigError naming file:line for every fault."""
     path = Path(path)
     try:
+        if (size := path.stat().st_size) > MAX_SOURCES_BYTES:
+            raise ConfigError([_too_large(str(path), size)])
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([ConfigProblem(str(path), None, "", f"cannot read: {exc}")]) from exc
     return parse_sources(text, filename=str(path))
+
+
+def _too_large(filename: str, size: int) -> ConfigProblem:
+    return ConfigProblem(
+        filename,
+        None,
+        "",
+        f"the file is {size / 1024 / 1024:.1f} MB; a sources file may be at most "
+        f"{MAX_SOURCES_BYTES // 1024 // 1024} MB (about 20,000 sources): is it the right file?",
+    )
 
 
 def load_config(
@@ -294,6 +309,8 @@ def load_config(
 
 
 def parse_sources(text: str, filename: str = "sources.yaml") -> SourcesConfig:
+    if len(text) > MAX_SOURCES_BYTES:  # characters: at least as many bytes
+        raise ConfigError([_too_large(filename, len(text.encode("utf-8")))])
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -373,6 +390,7 @@ def _shape_problem(root: yaml.Node) -> tuple[int, str] | None:
     laughs"), are refused before anything walks the data."""
     sizes: dict[int, int] = {}
     active: set[int] = set()
+    aliased = False  # a node met twice: the composer returns one node for an anchor's aliases
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
@@ -382,18 +400,22 @@ def _shape_problem(root: yaml.Node) -> tuple[int, str] | None:
             children = _children(node)
             sizes[key] = 1 + sum(sizes[id(c)] for c in children)
             if sizes[key] > MAX_YAML_NODES:
+                why = "aliases repeated too often" if aliased else "too many entries"
                 return node.start_mark.line + 1, (
-                    f"the document expands to more than {MAX_YAML_NODES} values "
-                    "(aliases repeated too often)"
+                    f"the document expands to more than {MAX_YAML_NODES} values ({why})"
                 )
             continue
         if key in sizes:
+            aliased = True
             continue
         if key in active:
             return node.start_mark.line + 1, "an alias refers to itself"
         active.add(key)
         stack.append((node, True))
-        stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
+        children = _children(node)
+        fresh = [child for child in children if id(child) not in sizes]
+        aliased = aliased or len(fresh) < len(children) or len(set(map(id, fresh))) < len(fresh)
+        stack.extend((child, False) for child in fresh)
     return None
 
 

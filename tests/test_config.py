@@ -163,6 +163,28 @@ def test_yaml_billion_laughs_is_refused():
     lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 9)]
     found = problems("\n".join(lines) + "\nsources: *l8\n")
     assert len(found) == 1 and "expands to more than" in found[0]
+    assert "aliases repeated too often" in found[0]
+
+
+def test_a_file_too_large_for_a_sources_list_is_named_before_it_is_parsed(tmp_path: Path):
+    path = tmp_path / "sources.yaml"
+    path.write_text("# not a sources list\n" * 150_000, encoding="utf-8")  # 3 MB
+    with pytest.raises(ConfigError) as error:
+        load_sources(path)
+    assert str(error.value) == (
+        f"{path}: the file is 3.0 MB; a sources file may be at most 2 MB (about 20,000 sources): "
+        "is it the right file?"
+    )
+
+
+def test_too_many_entries_without_aliases_are_not_blamed_on_aliases():
+    many = "sources:\n" + "".join(
+        f"  - {{name: s{i}, url: 'https://h{i}.example/'}}\n" for i in range(21_000)
+    )
+    found = problems(many)
+    assert found == [
+        "sources.yaml:2: the document expands to more than 100000 values (too many entries)"
+    ], found
 
 
 def test_channels_list_is_optional():
