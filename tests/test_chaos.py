@@ -31,8 +31,8 @@ from sqlalchemy import select, update
 from newswatch.demo.site import SampleWorld, load_sample
 from newswatch.store import AlertRow, Item, Store, utcnow
 from tests.fixtures.prefect_server import start_server
+from tests.fixtures.processes import alive, cmdline, descendants
 from tests.test_cli import isolated_env
-from tests.test_recovery import _alive, _cmdline, _descendants
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = int(os.environ.get("NEWSWATCH_CHAOS_SEED") or 1313)
@@ -105,7 +105,7 @@ class Runner:
             if triggered_at is not None and time.monotonic() >= triggered_at:
                 break
             time.sleep(0.02)
-        children = _descendants(process.pid)
+        children = descendants(process.pid)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
         code = process.wait()
@@ -161,9 +161,9 @@ def test_kill_9_at_random_points_then_a_clean_run_loses_and_repeats_nothing(
             sample_site.world = _world_until(full, shown)
             # Nothing a killed run started may outlive it (extraction, parsing workers).
             deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and any(_alive(p) for p in children):
+            while time.monotonic() < deadline and any(alive(p) for p in children):
                 time.sleep(0.2)
-            orphans.update({p: _cmdline(p) for p in children if _alive(p)})
+            orphans.update({p: cmdline(p) for p in children if alive(p)})
         sample_site.world = full
 
         runner.history.insert(0, f"Prefect server up after {server_up:.1f}s")
