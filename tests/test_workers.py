@@ -28,6 +28,7 @@ POOL = "newswatch-test"
 FLOW = "newswatch-poll"
 DEPLOYMENT = "workers-test"
 BUDGET = 150  # seconds for the flow runs, after the server is up
+WORKERS = {"worker-a", "worker-b"}
 
 
 # --- the deploy files ------------------------------------------------------------------------
@@ -96,7 +97,7 @@ def test_two_workers_alert_every_development_exactly_once(tmp_path, sample_site,
                 "NEWSWATCH_SLACK_API_URL": slack.base_url,
                 "NEWSWATCH_SLACK_CHANNEL": "#newswatch",
             }
-            for name in ("worker-a", "worker-b"):
+            for name in sorted(WORKERS):
                 env = {**newswatch_env, "NEWSWATCH_DATA_DIR": str(tmp_path / name / "data")}
                 children.append(start_worker(tmp_path, name, api_url, POOL, env, limit=1))
             after_burst, flow_runs, submitted_by = _run_burst_then_next_tick(
@@ -113,7 +114,7 @@ def test_two_workers_alert_every_development_exactly_once(tmp_path, sample_site,
             bad = {r.name: r.state.type.value for r in flow_runs if not r.state.is_completed()}
             assert not bad, f"flow runs did not complete: {bad}\n" + _errors(children)
             assert len({r.infrastructure_pid for r in flow_runs}) == len(flow_runs)
-            assert set(submitted_by.values()) == {"worker-a", "worker-b"}, submitted_by
+            assert set(submitted_by.values()) == WORKERS, submitted_by
             assert set(submitted_by) == {str(r.id) for r in flow_runs}
 
             # Slack: one top-level message per (development, type), a reply per further
@@ -171,9 +172,15 @@ def _run_burst_then_next_tick(
             print_next_steps=False,
             ignore_warnings=True,
         )
+        deadline = time.monotonic() + BUDGET
+        # Both workers polling before the burst: on a busy machine one may take many seconds
+        # to start, and the other (limit 1) would then run every flow run by itself.
+        with get_client(sync_client=True) as client:
+            while {w.name for w in client.read_workers_for_work_pool(POOL)} < WORKERS:
+                assert time.monotonic() < deadline, "the workers never came online"
+                time.sleep(0.5)
         burst = [{}, {}, {"shard": 0, "shards": 2}, {"shard": 1, "shards": 2}]
         ids = [run_deployment(f"{FLOW}/{DEPLOYMENT}", parameters=p, timeout=0).id for p in burst]
-        deadline = time.monotonic() + BUDGET
         _wait(ids, deadline)
         after_burst = _alert_statuses(store_url)
         # The schedule's next tick: finds nothing new, and delivers whatever a race left.
