@@ -36,7 +36,7 @@ from newswatch.pipeline import ArticleStream, FeedStateWriter, poll_source, sele
 from newswatch.report import build_summary
 from newswatch.report import render as render_report
 from newswatch.runlock import PollBusy, poll_lock
-from newswatch.settings import Settings
+from newswatch.settings import Settings, SettingsError, load_settings
 from newswatch.sinks import DryRunSink, Sink, SlackSink
 from newswatch.store import FeedState, Store, StoreUnavailable, named_store_errors
 
@@ -208,7 +208,11 @@ async def poll(
     good; otherwise Completed with a one-line account. A poll that finds another one running on
     the same embedded store ends at once as "Skipped", naming the running one."""
     logger = get_run_logger()
-    settings = Settings()
+    try:
+        settings = load_settings()
+    except SettingsError as bad:  # a worker's environment: say which variable, no traceback
+        logger.error("bad setting: %s", bad)
+        return Failed(message=f"bad setting: {bad}")
     who = f"flow run {flow_run.get_name() or _run_name()}"
     try:
         with (

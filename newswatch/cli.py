@@ -41,7 +41,7 @@ from newswatch.prefect_env import configure_prefect_env
 from newswatch.prefect_server import PrefectServerError, prefect_api
 from newswatch.runlock import EXIT_BUSY, PollBusy, poll_lock
 from newswatch.serve import PollLoader
-from newswatch.settings import Settings
+from newswatch.settings import Settings, SettingsError, load_settings
 from newswatch.store import StoreUnavailable, named_store_errors
 
 EXIT_CONFIG = 2
@@ -76,6 +76,9 @@ def main(argv: list[str] | None = None, *, load_poll: PollLoader | None = None) 
         return int(args.handler(args) or 0)
     except ConfigError as error:
         print(f"newswatch: configuration error:\n{error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except SettingsError as error:
+        print(f"newswatch: bad setting:\n{error}", file=sys.stderr)
         return EXIT_CONFIG
     except PollBusy as busy:
         print(f"newswatch: {busy}; not starting another (exit {EXIT_BUSY})", file=sys.stderr)
@@ -193,7 +196,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings() -> Settings:
-    settings = Settings()
+    settings = load_settings()
     configure_prefect_env(settings.data_dir)
     return settings
 
@@ -286,7 +289,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _sources_check(args: argparse.Namespace) -> int:
-    path = args.path or Settings().sources
+    path = args.path or load_settings().sources
     config = load_sources(path)
     enabled = len(config.enabled_sources)
     print(
@@ -403,19 +406,19 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _feedback_listen() -> int:
     from newswatch.listener import listen
 
-    return listen(Settings())
+    return listen(load_settings())
 
 
 def _feedback_mutes(args: argparse.Namespace) -> int:
     from newswatch.feedback import mutes_command
 
-    return mutes_command(Settings().resolved_database_url, args.action, args.mute_id)
+    return mutes_command(load_settings().resolved_database_url, args.action, args.mute_id)
 
 
 def _feedback_export(args: argparse.Namespace) -> int:
     from newswatch.feedback import export_command
 
-    return export_command(Settings().resolved_database_url, args.path)
+    return export_command(load_settings().resolved_database_url, args.path)
 
 
 def _demo(args: argparse.Namespace) -> int:

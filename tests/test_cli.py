@@ -126,6 +126,38 @@ def test_run_refuses_a_broken_sources_file_before_anything_runs(cli_env, tmp_pat
     assert not (tmp_path / "data" / "newswatch.db").exists()
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        (
+            "NEWSWATCH_DATABASE_URL",
+            "mysql://db.example/news",
+            "NEWSWATCH_DATABASE_URL: 'mysql' is not a store newswatch runs on",
+        ),
+        (
+            "NEWSWATCH_PREFECT_PORT",
+            "http",
+            "NEWSWATCH_PREFECT_PORT: Input should be a valid integer",
+        ),
+    ],
+)
+def test_a_bad_setting_is_named_in_one_line_before_anything_runs(
+    cli_env, tmp_path: Path, variable, value, message
+):
+    result = run_cli("run", "--once", env={**cli_env, variable: value}, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"newswatch: bad setting:\n{message}"), result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_plain_postgresql_url_means_the_installed_driver():
+    from newswatch.settings import Settings
+
+    settings = Settings(database_url="postgresql://news@db.example/newswatch")
+    assert settings.resolved_database_url == "postgresql+psycopg://news@db.example/newswatch"
+
+
 @pytest.mark.slow
 def test_serve_starts_a_local_prefect_server_and_schedules_the_deployment(cli_env, tmp_path: Path):
     import time
