@@ -371,3 +371,42 @@ def test_a_year_far_back_is_background_even_undated() -> None:
     recent = "Armenia announced on Tuesday that it had pulled out of the CSTO in 2022."
     assert W.value in types_of(recent, lang="en", published=dt.date(2024, 5, 1))
     assert W.value in types_of("Armenia said on Tuesday it would leave the CSTO.", published=None)
+
+
+# Third round (issue 10): completed and nominal Russian forms, envoys at organisations.
+
+
+def test_russian_participles_name_the_exit() -> None:
+    for text, actor, target in (
+        ("Молдова, вышедшая из СНГ, подписала соглашение с Румынией.", "Moldova", "CIS"),
+        ("Грузия, покинувшая СНГ, строит новые связи с ЕС.", "Georgia", "CIS"),
+        ("Армения, покидающая ОДКБ, ищет новых партнёров.", "Armenia", "CSTO"),
+    ):
+        d = one(text, W, lang="ru")
+        assert (d.actors[0], d.target) == (actor, target), text
+    # Near misses: an exit dated in the past, and leaving a room.
+    assert (
+        types_of("Грузия, вышедшая из СНГ в 2009 году, подписала соглашение.", lang="ru") == set()
+    )
+    assert types_of("Делегация Молдовы, вышедшая из зала, вернулась к вечеру.", lang="ru") == set()
+
+
+def test_renouncing_a_treaty_by_its_name() -> None:
+    d = one("Москва объявила об отказе от Римского статута.", W, lang="ru")
+    assert (d.actors, d.target) == (("Russia",), "Rome Statute")
+    # The renouncing state named inside the noun phrase, a third party speaking.
+    d = one("Вашингтон осудил отказ Венгрии от Римского статута.", W, lang="ru")
+    assert (d.actors, d.target) == (("Hungary",), "Rome Statute")
+    # Not renouncing, and renouncing something that is not a treaty.
+    assert types_of("Венгрия не отказывается от Римского статута.", lang="ru") == set()
+    assert W.value not in types_of("Венгрия отказалась от закупок газа у России.", lang="ru")
+
+
+def test_an_envoy_at_an_organisation_is_recalled_from_it() -> None:
+    d = one("Грузия отозвала своего посла при Совете Европы.", W, lang="ru")
+    assert (d.actors, d.target) == (("Georgia",), "Council of Europe")
+    d = one("Georgia recalled its ambassador to the Council of Europe on Monday.", W)
+    assert (d.actors, d.target) == (("Georgia",), "Council of Europe")
+    # An envoy to a state is a rupture only, never a withdrawal.
+    assert types_of("Грузия отозвала своего посла из Минска.", lang="ru") == {R.value}
+    assert types_of("Georgia recalled its ambassador to Belarus on Monday.") == {R.value}
