@@ -410,3 +410,24 @@ def test_an_envoy_at_an_organisation_is_recalled_from_it() -> None:
     # An envoy to a state is a rupture only, never a withdrawal.
     assert types_of("Грузия отозвала своего посла из Минска.", lang="ru") == {R.value}
     assert types_of("Georgia recalled its ambassador to Belarus on Monday.") == {R.value}
+
+
+def test_others_warnings_and_verdicts_on_an_exit_are_not_the_step() -> None:
+    for text in (
+        "The Kremlin warned Georgia against leaving the CIS.",
+        "Moscow said Georgia's exit from the CIS would be a grave error.",
+        "Georgia's departure from the CIS is a matter of months, an analyst said.",
+        "Volunteers gathered signatures for quitting the Eurasian Economic Union.",
+    ):
+        assert W.value not in types_of(text), text
+    for text in (
+        "Кремль предостерёг Грузию от выхода из СНГ.",
+        "Активисты собрали подписи за выход Грузии из ЕАЭС.",
+        "Оппозиция собрала подписи за выход из ЕАЭС.",
+    ):
+        assert W.value not in types_of(text, lang="ru"), text
+    # Near misses: the state's own word, and a possessive exit told as fact.
+    assert W.value in types_of("Georgia will leave the CIS, its premier warned on Monday.")
+    d = one("Georgia's exit from the CIS will take effect in December, the ministry said.", W)
+    assert (d.actors, d.target) == (("Georgia",), "CIS")
+    assert W.value in types_of("Грузия выйдет из СНГ, предупредил премьер.", lang="ru")
