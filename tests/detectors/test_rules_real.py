@@ -431,3 +431,23 @@ def test_others_warnings_and_verdicts_on_an_exit_are_not_the_step() -> None:
     d = one("Georgia's exit from the CIS will take effect in December, the ministry said.", W)
     assert (d.actors, d.target) == (("Georgia",), "CIS")
     assert W.value in types_of("Грузия выйдет из СНГ, предупредил премьер.", lang="ru")
+
+
+def test_an_exit_told_as_the_time_frame_of_something_else_is_background() -> None:
+    for text in (
+        "Since Georgia left the CIS, its trade with Moscow has shrunk.",
+        "Ties cooled when Georgia quit the CIS.",
+        "Ever since Qatar walked away from OPEC, its gas exports have grown.",
+        "Georgia left the CIS long ago.",
+    ):
+        assert W.value not in types_of(text), text
+    for text in (
+        "Отношения охладели, когда Грузия вышла из СНГ.",
+        "С тех пор как Грузия покинула СНГ, товарооборот упал.",
+    ):
+        assert W.value not in types_of(text, lang="ru"), text
+    # Near misses: a "when" clause after the step, and a dated step.
+    assert W.value in types_of("Georgia said on Monday it would leave the CIS when its term ends.")
+    assert W.value in types_of(
+        "Грузия вышла из СНГ в понедельник, когда вступил в силу указ.", lang="ru"
+    )
