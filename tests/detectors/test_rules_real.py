@@ -451,3 +451,14 @@ def test_an_exit_told_as_the_time_frame_of_something_else_is_background() -> Non
     assert W.value in types_of(
         "Грузия вышла из СНГ в понедельник, когда вступил в силу указ.", lang="ru"
     )
+
+
+def test_a_first_time_is_news_but_the_first_time_when_is_background() -> None:
+    for text in (
+        "For the first time, Hungary refused to sign the joint declaration of the EU summit.",
+        "It is the first time that Hungary has refused to sign the joint declaration of an EU summit.",
+    ):
+        assert D.value in types_of(text), text
+    # "The first time X did it, …" recalls an earlier occasion.
+    earlier = "The first time Hungary refused to sign the joint declaration of an EU summit, talks broke up."
+    assert types_of(earlier) == set()
