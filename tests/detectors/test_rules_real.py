@@ -462,3 +462,19 @@ def test_a_first_time_is_news_but_the_first_time_when_is_background() -> None:
     # "The first time X did it, …" recalls an earlier occasion.
     earlier = "The first time Hungary refused to sign the joint declaration of an EU summit, talks broke up."
     assert types_of(earlier) == set()
+
+
+def test_leaving_a_meeting_abruptly_is_a_snub_unless_a_reason_is_given() -> None:
+    d = one("The Brazilian minister abruptly left the G20 finance ministers' meeting in Rio.", B)
+    assert d.actors == ("Brazil",)
+    assert B.value in types_of("Министр Бразилии внезапно покинул заседание G20 в Рио.", lang="ru")
+    for text in (
+        "The Brazilian minister abruptly left the G20 meeting in Rio to attend a funeral.",
+        "The Brazilian minister left the G20 meeting in Rio after it ended.",
+    ):
+        assert types_of(text) == set(), text
+    for text in (
+        "Министр Бразилии внезапно покинул заседание G20 в Рио, чтобы успеть на похороны.",
+        "Министр Бразилии покинул заседание G20 в Рио после его окончания.",
+    ):
+        assert types_of(text, lang="ru") == set(), text
