@@ -478,3 +478,21 @@ def test_leaving_a_meeting_abruptly_is_a_snub_unless_a_reason_is_given() -> None
         "Министр Бразилии покинул заседание G20 в Рио после его окончания.",
     ):
         assert types_of(text, lang="ru") == set(), text
+
+
+def test_no_delegation_sent_and_invitations_not_accepted() -> None:
+    for text in (
+        "Georgia sent no delegation to the CIS summit in Minsk.",
+        "Mirzoyan did not accept the invitation to the CSTO ministerial meeting.",
+    ):
+        assert B.value in types_of(text), text
+    for text in (
+        "Грузия отказалась направить делегацию на саммит СНГ.",
+        "Мирзоян не принял приглашение на заседание СМИД ОДКБ.",
+        "Алиев отказался от приглашения на саммит ЕАЭС.",
+    ):
+        assert B.value in types_of(text, lang="ru"), text
+    # Near misses: the invitation accepted, a double negative.
+    assert types_of("Mirzoyan accepted the invitation to the CSTO ministerial meeting.") == set()
+    assert types_of("Мирзоян принял приглашение на заседание СМИД ОДКБ.", lang="ru") == set()
+    assert types_of("Грузия не отказалась направить делегацию на саммит СНГ.", lang="ru") == set()
