@@ -496,3 +496,24 @@ def test_no_delegation_sent_and_invitations_not_accepted() -> None:
     assert types_of("Mirzoyan accepted the invitation to the CSTO ministerial meeting.") == set()
     assert types_of("Мирзоян принял приглашение на заседание СМИД ОДКБ.", lang="ru") == set()
     assert types_of("Грузия не отказалась направить делегацию на саммит СНГ.", lang="ru") == set()
+
+
+def test_rupture_phrasings_closure_ordered_and_deadlines_to_leave() -> None:
+    d = one("Latvia ordered the closure of the Belarusian consulate in Daugavpils.", R)
+    assert d.actors == ("Latvia",)
+    for text in (
+        "Latvia opposed the closure of the Belarusian consulate in Daugavpils.",
+        "Latvia announced the closure of its consulate in Vitebsk for renovation.",
+    ):
+        assert types_of(text) == set(), text
+    for text, actor in (
+        ("Латвия вышлет 12 сотрудников белорусского посольства.", "Latvia"),
+        (
+            "Латвия дала трём белорусским дипломатам 48 часов на то, чтобы покинуть страну.",
+            "Latvia",
+        ),
+    ):
+        d = one(text, R, lang="ru")
+        assert (d.actors, d.target) == ((actor,), "Belarus"), text
+    assert types_of("Латвия не вышлет сотрудников белорусского посольства.", lang="ru") == set()
+    assert types_of("Сотрудники белорусского посольства провели приём в Риге.", lang="ru") == set()
