@@ -517,3 +517,29 @@ def test_rupture_phrasings_closure_ordered_and_deadlines_to_leave() -> None:
         assert (d.actors, d.target) == ((actor,), "Belarus"), text
     assert types_of("Латвия не вышлет сотрудников белорусского посольства.", lang="ru") == set()
     assert types_of("Сотрудники белорусского посольства провели приём в Риге.", lang="ru") == set()
+
+
+def test_treaties_terminated_and_memberships_suspended_by_others() -> None:
+    d = one("Russia terminated the Open Skies Treaty on Monday.", W)
+    assert (d.actors, d.target) == (("Russia",), "Open Skies Treaty")
+    d = one(
+        "Совет Федерации одобрил закон о прекращении действия договора с Советом Европы.",
+        W,
+        lang="ru",
+    )
+    assert d.target == "Council of Europe"
+    for text in (
+        "Russia will not terminate the Open Skies Treaty.",
+        "The firm terminated its contract with the ministry.",
+        # Suspended by the organisation, not by the member.
+        "Belarus's participation in the Eastern Partnership was frozen by the EU.",
+        "Mali's participation in ECOWAS has been suspended since the coup.",
+    ):
+        assert W.value not in types_of(text), text
+    for text in (
+        "Россия не прекращает действие Договора по открытому небу.",
+        "Компания прекратила действие договора аренды.",
+    ):
+        assert W.value not in types_of(text, lang="ru"), text
+    # Near miss: the member's own suspension.
+    assert W.value in types_of("Belarus suspended its participation in the Eastern Partnership.")
