@@ -543,3 +543,25 @@ def test_treaties_terminated_and_memberships_suspended_by_others() -> None:
         assert W.value not in types_of(text, lang="ru"), text
     # Near miss: the member's own suspension.
     assert W.value in types_of("Belarus suspended its participation in the Eastern Partnership.")
+
+
+def test_ceasing_to_be_a_member_and_denouncing_founding_agreements() -> None:
+    for text in (
+        "Moldova will cease to be a member of the CIS once the agreements are annulled.",
+        "Moldova ended its membership in the CIS.",
+        "Moldova has launched the denunciation of three founding agreements of the CIS.",
+    ):
+        assert one(text, W).target == "CIS", text
+    for text in (
+        "После отмены соглашений Молдова перестанет быть членом СНГ.",
+        "Молдова больше не будет членом СНГ, заявил премьер.",
+    ):
+        assert one(text, W, lang="ru").target == "CIS", text
+    # Near misses: a negation, an analyst's forecast, a former member recalled.
+    assert W.value not in types_of("Moldova will not cease to be a member of the CIS.")
+    for text in (
+        "Молдова не перестанет быть членом СНГ.",
+        "Молдова перестанет быть членом СНГ, если так решит парламент, считает политолог.",
+        "Молдова выйдет из СНГ, заявил политолог.",
+    ):
+        assert W.value not in types_of(text, lang="ru"), text
