@@ -4,8 +4,8 @@ the detector reaches on each part, as regression gates.
 Needs ../shared: the test fails, naming the missing path, rather than skipping, so a CI
 without the corpus cannot look green. The corpus is read at run time, never copied.
 
-The gates sit slightly below the scores measured when they were set (2026-12-01, second
-round; tuned: micro P 0.944 R 0.861, 1 of 93 negatives firing; held-out: micro P 0.854
+The gates sit slightly below the scores measured when they were set (2026-12-01, third
+round; tuned: micro P 0.960 R 0.911, 1 of 93 negatives firing; held-out: micro P 0.854
 R 0.795, 5 of 35 negatives firing): they fail on a regression, not on noise. The held-out levels are far
 below the issue's targets; they record where the detector stands, not where it should be. The held-out part is scored in
 aggregate only; nothing here prints its records.
@@ -27,13 +27,13 @@ REAL_DEV = SHARED / "corpus" / "real-dev"
 GATES = {
     "tuned": {
         "types": {
-            B: (0.95, 0.85),
-            W: (0.80, 0.80),
-            A: (0.85, 0.90),
+            B: (0.95, 0.90),
+            W: (0.90, 0.90),
+            A: (0.90, 0.90),
             R: (0.90, 0.95),
-            D: (0.95, 0.55),
+            D: (0.95, 0.65),
         },
-        "micro": (0.93, 0.85),
+        "micro": (0.95, 0.90),
         "max_negatives_fired": 1,
     },
     "heldout": {
