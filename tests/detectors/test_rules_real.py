@@ -565,3 +565,13 @@ def test_ceasing_to_be_a_member_and_denouncing_founding_agreements() -> None:
         "Молдова выйдет из СНГ, заявил политолог.",
     ):
         assert W.value not in types_of(text, lang="ru"), text
+
+
+def test_consequences_of_an_exit_told_by_others_are_not_the_step() -> None:
+    for text in (
+        "В Кремле заявили, что выход из ОДКБ станет для Еревана ошибкой.",
+        "Выход из ЕАЭС обернётся для Армении потерями, предупредил вице-премьер.",
+    ):
+        assert types_of(text, lang="ru") == set(), text
+    # Near miss: the state's own word about the exit.
+    assert W.value in types_of("Армения выйдет из ОДКБ, заявил Пашинян.", lang="ru")
