@@ -575,3 +575,20 @@ def test_consequences_of_an_exit_told_by_others_are_not_the_step() -> None:
         assert types_of(text, lang="ru") == set(), text
     # Near miss: the state's own word about the exit.
     assert W.value in types_of("Армения выйдет из ОДКБ, заявил Пашинян.", lang="ru")
+
+
+def test_a_headline_the_body_contradicts_is_no_evidence() -> None:
+    head = "Latvia Recalls Its Ambassador To Belarus"
+    rotation = "The president has appointed a career diplomat to replace the ambassador in Minsk."
+    protest = "The envoy was called home for consultations over the border incident."
+    assert R.value not in types_of(head + "\n\n" + rotation)
+    assert R.value not in types_of(rotation, title=head)
+    # Near misses: a body that does not contradict, and a full sentence opening the text.
+    assert R.value in types_of(head + "\n\n" + protest)
+    assert R.value in types_of(protest, title=head)
+    told = "Latvia recalled its ambassador to Belarus on Monday.\n\n" + rotation
+    assert R.value in types_of(told)  # a full sentence is a report, not a headline
+    ru_head = "Латвия отзывает посла из Белоруссии"
+    ru_body = "Президент назначил нового посла в Минске вместо прежнего."
+    assert R.value not in types_of(ru_head + "\n\n" + ru_body, lang="ru")
+    assert R.value in types_of(ru_head + "\n\nПосол вызван в Ригу для консультаций.", lang="ru")
