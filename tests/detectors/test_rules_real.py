@@ -592,3 +592,13 @@ def test_a_headline_the_body_contradicts_is_no_evidence() -> None:
     ru_body = "Президент назначил нового посла в Минске вместо прежнего."
     assert R.value not in types_of(ru_head + "\n\n" + ru_body, lang="ru")
     assert R.value in types_of(ru_head + "\n\nПосол вызван в Ригу для консультаций.", lang="ru")
+
+
+def test_a_purchase_plan_naming_its_supplier_is_a_transfer() -> None:
+    d = one("Georgia plans to purchase a further batch of drones from Turkey.", A)
+    assert (d.actors, d.target) == (("Turkey",), "Georgia")
+    d = one("Грузия планирует закупить у Турции новую партию беспилотников.", A, lang="ru")
+    assert (d.actors, d.target) == (("Turkey",), "Georgia")
+    # Near misses: a plan with no supplier named stays a buyer's wish.
+    assert types_of("Georgia plans to buy weapons to rebuild its army.") == set()
+    assert types_of("Грузия планирует закупить оружие для армии.", lang="ru") == set()
