@@ -602,3 +602,19 @@ def test_a_purchase_plan_naming_its_supplier_is_a_transfer() -> None:
     # Near misses: a plan with no supplier named stays a buyer's wish.
     assert types_of("Georgia plans to buy weapons to rebuild its army.") == set()
     assert types_of("Грузия планирует закупить оружие для армии.", lang="ru") == set()
+
+
+def test_blocking_a_blocs_declaratory_proposal_is_a_refusal() -> None:
+    d = one("Austria blocked an EU proposal to recognise the opposition leader as president.", D)
+    assert d.actors == ("Austria",)
+    d = one(
+        "Австрия заблокировала предложение ЕС о признании оппозиционера президентом.", D, lang="ru"
+    )
+    assert d.actors == ("Austria",)
+    # Near misses: a sanctions proposal is no declaration; backing the proposal.
+    for text in (
+        "Austria blocked an EU proposal to impose new sanctions on Belarus.",
+        "Austria backed an EU proposal to recognise the opposition leader.",
+    ):
+        assert types_of(text) == set(), text
+    assert types_of("Австрия заблокировала предложение ЕС о новых санкциях.", lang="ru") == set()
