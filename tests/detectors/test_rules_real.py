@@ -618,3 +618,22 @@ def test_blocking_a_blocs_declaratory_proposal_is_a_refusal() -> None:
     ):
         assert types_of(text) == set(), text
     assert types_of("Австрия заблокировала предложение ЕС о новых санкциях.", lang="ru") == set()
+
+
+def test_membership_put_in_question_ru() -> None:
+    for text, actor, target in (
+        (
+            "Грузия примет окончательное решение о дальнейшем участии в СНГ до весны.",
+            "Georgia",
+            "CIS",
+        ),
+        ("Грузия пересмотрит своё членство в СНГ, заявил премьер.", "Georgia", "CIS"),
+    ):
+        d = one(text, W, lang="ru")
+        assert (d.actors, d.target, d.modality.value) == ((actor,), target, "considering"), text
+    for text in (
+        "Грузия не пересмотрит своё членство в СНГ.",
+        "Эксперты обсудили вопрос о дальнейшем участии стран в СНГ.",
+        "Грузия приняла решение об участии в саммите СНГ.",
+    ):
+        assert W.value not in types_of(text, lang="ru"), text
