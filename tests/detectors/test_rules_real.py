@@ -637,3 +637,20 @@ def test_membership_put_in_question_ru() -> None:
         "Грузия приняла решение об участии в саммите СНГ.",
     ):
         assert W.value not in types_of(text, lang="ru"), text
+
+
+def test_not_ruling_out_an_exit_is_considering_it() -> None:
+    for text, lang in (
+        ("Georgia does not rule out leaving the CIS, its premier said.", "en"),
+        ("Грузия не исключает выхода из СНГ, заявил премьер.", "ru"),
+        ("Премьер не исключил, что Грузия выйдет из СНГ.", "ru"),
+    ):
+        assert one(text, W, lang=lang).modality.value == "considering", text
+    # Near misses: ruling it out, and a plain negation.
+    for text, lang in (
+        ("Georgia ruled out leaving the CIS.", "en"),
+        ("Georgia will not leave the CIS.", "en"),
+        ("Грузия исключила выход из СНГ.", "ru"),
+        ("Грузия не выйдет из СНГ.", "ru"),
+    ):
+        assert W.value not in types_of(text, lang=lang), text
