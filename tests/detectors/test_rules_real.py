@@ -655,3 +655,29 @@ def test_not_ruling_out_an_exit_is_considering_it() -> None:
         ("Грузия не выйдет из СНГ.", "ru"),
     ):
         assert W.value not in types_of(text, lang=lang), text
+
+
+def test_membership_questioned_and_work_stopped_ru() -> None:
+    for text, rule in (
+        ("Грузия ставит под сомнение целесообразность членства в СНГ.", "reconsider_membership"),
+        ("Пашинян поставил под вопрос членство Армении в ЕАЭС.", "reconsider_membership"),
+        ("Грузия перестала участвовать в работе СНГ.", "freeze_participation"),
+        ("Грузия не участвует в работе СНГ, заявил премьер.", "freeze_participation"),
+    ):
+        assert one(text, W, lang="ru").rule.endswith(rule), text
+    # The organisation's work is no meeting: no boycott; a meeting still is one.
+    assert types_of("Грузия не участвует в работе СНГ, заявил премьер.", lang="ru") == {W.value}
+    assert B.value in types_of("Грузия не будет участвовать в работе саммита СНГ.", lang="ru")
+    # Near misses: taking part, and a membership no one questions.
+    assert types_of("Грузия участвует в работе СНГ.", lang="ru") == set()
+    assert types_of("Грузия не ставит под сомнение членство в СНГ.", lang="ru") == set()
+
+
+def test_a_lasting_state_or_a_recalled_fact_is_background_ru() -> None:
+    for text in (
+        "Ереван уже несколько месяцев не участвует в работе ОДКБ.",
+        "В МИД напомнили, что Ереван заморозил участие в ОДКБ.",
+    ):
+        assert types_of(text, lang="ru") == set(), text
+    # Near miss: the same step told as news.
+    assert W.value in types_of("Ереван заморозил участие в ОДКБ, заявили в МИД.", lang="ru")
