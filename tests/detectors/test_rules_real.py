@@ -681,3 +681,29 @@ def test_a_lasting_state_or_a_recalled_fact_is_background_ru() -> None:
         assert types_of(text, lang="ru") == set(), text
     # Near miss: the same step told as news.
     assert W.value in types_of("Ереван заморозил участие в ОДКБ, заявили в МИД.", lang="ru")
+
+
+def test_work_stopped_and_membership_decided_en() -> None:
+    for text, rule in (
+        (
+            "Georgia will decide on its further participation in the CIS by spring.",
+            "reconsider_membership",
+        ),
+        ("Georgia questioned the point of remaining in the CIS.", "reconsider_membership"),
+        ("Georgia has put its CIS membership on hold.", "stop_participating"),
+        ("Georgia has stopped participating in CIS activities.", "stop_participating"),
+        (
+            "Georgia is not taking part in the work of the CIS, its premier said.",
+            "stop_participating",
+        ),
+    ):
+        assert one(text, W).rule.endswith(rule), text
+    # The organisation's work is no meeting; a meeting still is one.
+    assert types_of("Georgia is not taking part in the work of the CIS.") == {W.value}
+    assert B.value in types_of("Georgia is not taking part in the CIS summit.")
+    # Near misses.
+    for text in (
+        "Georgia is taking part in the work of the CIS.",
+        "Georgia will not reconsider its membership in the CIS.",
+    ):
+        assert types_of(text) == set(), text
