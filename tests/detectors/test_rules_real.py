@@ -707,3 +707,20 @@ def test_work_stopped_and_membership_decided_en() -> None:
         "Georgia will not reconsider its membership in the CIS.",
     ):
         assert types_of(text) == set(), text
+
+
+def test_diverted_arms_that_ended_up_with_another_party() -> None:
+    for text, lang in (
+        (
+            "Bulgarian artillery shells ended up in Ukraine via intermediaries, a newspaper reported.",
+            "en",
+        ),
+        ("Болгарские снаряды попали на Украину через посредников.", "ru"),
+        ("Болгарские снаряды оказались на вооружении Украины.", "ru"),
+    ):
+        d = one(text, A, lang=lang)
+        assert (d.actors, d.target) == (("Bulgaria",), "Ukraine"), text
+    # Near misses: people, not weapons; weapons under fire, not handed over.
+    assert types_of("Bulgarian tourists ended up in Ukraine.") == set()
+    assert types_of("Болгарские туристы попали на Украину.", lang="ru") == set()
+    assert types_of("Российские снаряды оказались под огнём на Украине.", lang="ru") == set()
