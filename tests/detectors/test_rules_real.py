@@ -724,3 +724,15 @@ def test_diverted_arms_that_ended_up_with_another_party() -> None:
     assert types_of("Bulgarian tourists ended up in Ukraine.") == set()
     assert types_of("Болгарские туристы попали на Украину.", lang="ru") == set()
     assert types_of("Российские снаряды оказались под огнём на Украине.", lang="ru") == set()
+
+
+def test_a_fact_someone_recalls_is_background() -> None:
+    for text, lang in (
+        ("He recalled that Georgia walked away from the CIS.", "en"),
+        ("Министр напомнил, что Грузия вышла из СНГ.", "ru"),
+    ):
+        assert types_of(text, lang=lang) == set(), text
+    # "…, the minister recalled." after the step is only attribution (see the month test).
+    # Near misses: recalling an envoy is the step itself; a plain attribution.
+    assert R.value in types_of("Georgia recalled its ambassador from Minsk, the ministry said.")
+    assert W.value in types_of("Грузия выйдет из СНГ, заявил министр.", lang="ru")
