@@ -736,3 +736,23 @@ def test_a_fact_someone_recalls_is_background() -> None:
     # Near misses: recalling an envoy is the step itself; a plain attribution.
     assert R.value in types_of("Georgia recalled its ambassador from Minsk, the ministry said.")
     assert W.value in types_of("Грузия выйдет из СНГ, заявил министр.", lang="ru")
+
+
+def test_meeting_named_first_and_the_absent_party_after_but() -> None:
+    d = one("The CIS summit opens in Dushanbe on Friday, but Pashinyan will not attend.", B)
+    assert d.actors == ("Armenia", "Nikol Pashinyan")
+    for text in (
+        "Саммит СНГ откроется в Душанбе в пятницу, однако Пашинян в нём участвовать не будет.",
+        "Лидеры СНГ соберутся в Душанбе, но Пашинян туда не поедет.",
+    ):
+        assert B.value in types_of(text, lang="ru"), text
+    # Near misses: attending, and an involuntary absence.
+    for text in (
+        "The CIS summit opens in Dushanbe on Friday, but Pashinyan will attend.",
+        "The CIS summit opens in Dushanbe on Friday, but Pashinyan will not attend because he is ill.",
+    ):
+        assert types_of(text) == set(), text
+    assert (
+        types_of("Саммит СНГ откроется в Душанбе, но Пашинян не поедет из-за болезни.", lang="ru")
+        == set()
+    )
