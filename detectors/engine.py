@@ -322,6 +322,13 @@ def _find_candidates(
     return out
 
 
+def _is_headline(c: Candidate) -> bool:
+    """Evidence from the title, or from a headline line opening the text (no final stop)."""
+    if c.field == "title":
+        return True
+    return c.index == 0 and not c.sentence.text.rstrip().endswith((".", "!", "?", "»", '"', "”"))
+
+
 def _candidate(
     art: Reading,
     tr: TypeRules,
@@ -696,6 +703,27 @@ def run(art: Reading) -> list[Candidate]:
                 art.trace.append(
                     f"{etype.value} [{c.field}#{c.index}] REJECTED {c.rule.id}: the article "
                     f"denies it elsewhere: {dm.group(0)!r}"
+                )
+        elif (
+            _is_headline(c)
+            and tr.headline_contradicted_by is not None
+            and len(tr.prefilter) > 1
+            and (
+                cm := next(
+                    (
+                        m
+                        for p in art.paragraphs_with("text", t_index, 1)
+                        if (m := tr.headline_contradicted_by.search(p))
+                    ),
+                    None,
+                )
+            )
+        ):
+            del best[etype]
+            if art.trace is not None:
+                art.trace.append(
+                    f"{etype.value} [{c.field}#{c.index}] REJECTED {c.rule.id}: the body "
+                    f"contradicts the headline: {cm.group(0)!r}"
                 )
     if art.trace is not None:
         for fld in ("text", "title"):

@@ -137,6 +137,10 @@ class TypeRules:
     # ("the ministry dismissed the reports as fake") drops the type's detection, since the
     # claim and its denial are usually told in different sentences.
     denied_by: re.Pattern[str] | None = None
+    # A headline the body contradicts: evidence found only in the title is dropped when a
+    # body paragraph holding the type's object words (its second prefilter group) matches,
+    # e.g. "X recalls its ambassador" over a body telling of the ambassador's replacement.
+    headline_contradicted_by: re.Pattern[str] | None = None
 
     @property
     def max_confidence(self) -> float:
@@ -443,7 +447,7 @@ _TYPE_KEYS = {
     "type", "prefilter", "macros", "rules", "unless", "requires", "need", "actor_kinds",
     "target_kinds", "preps", "default_modality", "allowed_modality", "target_format",
     "org_fallback", "reason", "pairs", "target_right", "reports_are_news", "written_target", "skip_common",
-    "pronoun_actor", "written_actor", "denied_by",
+    "pronoun_actor", "written_actor", "denied_by", "headline_contradicted_by",
     "__line__",
 }  # fmt: skip
 _RULE_KEYS = {
@@ -550,6 +554,9 @@ def _load_type(path: Path, lang: str, lang_macros: dict[str, str]) -> TypeRules:
         denied_by=_joined(data.get("denied_by"), macros, where, line)[0]
         if data.get("denied_by")
         else None,
+        headline_contradicted_by=next(
+            iter(_joined(data.get("headline_contradicted_by"), macros, where, line)), None
+        ),
     )
 
 

@@ -70,6 +70,8 @@ def _entity_words(table: EntityTable, kinds: tuple[str, ...]) -> tuple[set[str],
     return words, stems
 
 
+_WORD_CHAR = re.compile(r"\w")
+
 _CACHE: dict[tuple[int, int], tuple[LanguageRules, EntityTable, Scanner]] = {}
 
 
@@ -104,11 +106,18 @@ def _compile_scanner(lr: LanguageRules, table: EntityTable) -> Scanner:
                 else:
                     stem_ids.setdefault(normalise(e), set()).add((t, g))
     stems = sorted(stem_ids)
-    # A hit on a longer stem also counts for every shorter stem it starts with
-    # ("endorse" also satisfies a group that lists "end").
-    ids = {s: frozenset().union(*(stem_ids[p] for p in stems if s.startswith(p))) for s in stems}
-    for w, wid in word_ids.items():
-        ids[w] = frozenset(wid) | ids.get(w, frozenset())
+
+    # One hit is reported per position, so a hit also counts for every shorter stem it
+    # starts with ("endorse" also satisfies a group that lists "end"), and for every whole
+    # word it starts with ("not taking part" also satisfies a group that lists "=not").
+    def _covered(hit: str) -> frozenset[tuple[int, int]]:
+        out = {i for p in stems if hit.startswith(p) for i in stem_ids[p]}
+        for w, wid in word_ids.items():
+            if hit == w or (hit.startswith(w) and not _WORD_CHAR.match(hit, len(w))):
+                out |= wid
+        return frozenset(out)
+
+    ids = {h: _covered(h) for h in (*stems, *word_ids)}
     # Rule stems match word starts; entity names ("un", "eu") only whole words.
     parts = [trie_regex(stems)] if stems else []
     if word_ids:

@@ -218,3 +218,22 @@ def test_first_char_guard_is_a_superset_and_keeps_matches() -> None:
         assert [m.span() for m in plain.finditer(text)] == [
             m.span() for m in guarded.finditer(text)
         ]
+
+
+def test_a_stem_hit_also_counts_for_the_whole_words_it_starts_with() -> None:
+    # One hit is reported per position: the longer stem "not taking part" (withdrawals)
+    # must also satisfy a group that lists the whole word "=not" (boycotts).
+    from detectors.scan import build_scanner
+
+    lr = load_rules().for_lang("en")
+    assert lr is not None
+    scanner = build_scanner(lr, load_entities())
+    types = [t.type for t in lr.types]
+    boycott = types.index(EventType.SUMMIT_BOYCOTT)
+    hits = scanner.hits("Georgia is not taking part in the CIS summit.")
+    seen = frozenset().union(*(ids for _pos, ids in hits))
+    assert scanner.required[boycott] <= seen
+    assert "summit_boycott" in {
+        d.type.value for d in detect("Georgia is not taking part in the CIS summit.", lang="en")
+    }
+    assert detect("Georgia is taking part in the CIS summit.", lang="en") == []

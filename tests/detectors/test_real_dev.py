@@ -4,9 +4,9 @@ the detector reaches on each part, as regression gates.
 Needs ../shared: the test fails, naming the missing path, rather than skipping, so a CI
 without the corpus cannot look green. The corpus is read at run time, never copied.
 
-The gates sit slightly below the scores measured when they were set (2026-12-01, second
-round; tuned: micro P 0.944 R 0.861, 1 of 93 negatives firing; held-out: micro P 0.854
-R 0.795, 5 of 35 negatives firing): they fail on a regression, not on noise. The held-out levels are far
+The gates sit slightly below the scores measured when they were set (2026-12-01, third
+round; tuned: micro P 0.974 R 0.949, 1 of 93 negatives firing; held-out: micro P 0.857
+R 0.818, 5 of 35 negatives firing): they fail on a regression, not on noise. The held-out levels are far
 below the issue's targets; they record where the detector stands, not where it should be. The held-out part is scored in
 aggregate only; nothing here prints its records.
 """
@@ -27,24 +27,24 @@ REAL_DEV = SHARED / "corpus" / "real-dev"
 GATES = {
     "tuned": {
         "types": {
-            B: (0.95, 0.85),
-            W: (0.80, 0.80),
-            A: (0.85, 0.90),
-            R: (0.90, 0.95),
-            D: (0.95, 0.55),
+            B: (0.95, 0.90),
+            W: (0.90, 0.95),
+            A: (0.90, 0.95),
+            R: (0.95, 0.95),
+            D: (0.95, 0.70),
         },
-        "micro": (0.93, 0.85),
+        "micro": (0.96, 0.93),
         "max_negatives_fired": 1,
     },
     "heldout": {
         "types": {
             B: (0.85, 0.65),
-            W: (0.50, 0.60),
+            W: (0.55, 0.70),
             A: (0.80, 0.80),
             R: (0.95, 0.75),
             D: (0.95, 0.95),
         },
-        "micro": (0.84, 0.78),
+        "micro": (0.84, 0.80),
         "max_negatives_fired": 5,
     },
 }

@@ -371,3 +371,388 @@ def test_a_year_far_back_is_background_even_undated() -> None:
     recent = "Armenia announced on Tuesday that it had pulled out of the CSTO in 2022."
     assert W.value in types_of(recent, lang="en", published=dt.date(2024, 5, 1))
     assert W.value in types_of("Armenia said on Tuesday it would leave the CSTO.", published=None)
+
+
+# Third round (issue 10): completed and nominal Russian forms, envoys at organisations.
+
+
+def test_russian_participles_name_the_exit() -> None:
+    for text, actor, target in (
+        ("Молдова, вышедшая из СНГ, подписала соглашение с Румынией.", "Moldova", "CIS"),
+        ("Грузия, покинувшая СНГ, строит новые связи с ЕС.", "Georgia", "CIS"),
+        ("Армения, покидающая ОДКБ, ищет новых партнёров.", "Armenia", "CSTO"),
+    ):
+        d = one(text, W, lang="ru")
+        assert (d.actors[0], d.target) == (actor, target), text
+    # Near misses: an exit dated in the past, and leaving a room.
+    assert (
+        types_of("Грузия, вышедшая из СНГ в 2009 году, подписала соглашение.", lang="ru") == set()
+    )
+    assert types_of("Делегация Молдовы, вышедшая из зала, вернулась к вечеру.", lang="ru") == set()
+
+
+def test_renouncing_a_treaty_by_its_name() -> None:
+    d = one("Москва объявила об отказе от Римского статута.", W, lang="ru")
+    assert (d.actors, d.target) == (("Russia",), "Rome Statute")
+    # The renouncing state named inside the noun phrase, a third party speaking.
+    d = one("Вашингтон осудил отказ Венгрии от Римского статута.", W, lang="ru")
+    assert (d.actors, d.target) == (("Hungary",), "Rome Statute")
+    # Not renouncing, and renouncing something that is not a treaty.
+    assert types_of("Венгрия не отказывается от Римского статута.", lang="ru") == set()
+    assert W.value not in types_of("Венгрия отказалась от закупок газа у России.", lang="ru")
+
+
+def test_an_envoy_at_an_organisation_is_recalled_from_it() -> None:
+    d = one("Грузия отозвала своего посла при Совете Европы.", W, lang="ru")
+    assert (d.actors, d.target) == (("Georgia",), "Council of Europe")
+    d = one("Georgia recalled its ambassador to the Council of Europe on Monday.", W)
+    assert (d.actors, d.target) == (("Georgia",), "Council of Europe")
+    # An envoy to a state is a rupture only, never a withdrawal.
+    assert types_of("Грузия отозвала своего посла из Минска.", lang="ru") == {R.value}
+    assert types_of("Georgia recalled its ambassador to Belarus on Monday.") == {R.value}
+
+
+def test_others_warnings_and_verdicts_on_an_exit_are_not_the_step() -> None:
+    for text in (
+        "The Kremlin warned Georgia against leaving the CIS.",
+        "Moscow said Georgia's exit from the CIS would be a grave error.",
+        "Georgia's departure from the CIS is a matter of months, an analyst said.",
+        "Volunteers gathered signatures for quitting the Eurasian Economic Union.",
+    ):
+        assert W.value not in types_of(text), text
+    for text in (
+        "Кремль предостерёг Грузию от выхода из СНГ.",
+        "Активисты собрали подписи за выход Грузии из ЕАЭС.",
+        "Оппозиция собрала подписи за выход из ЕАЭС.",
+    ):
+        assert W.value not in types_of(text, lang="ru"), text
+    # Near misses: the state's own word, and a possessive exit told as fact.
+    assert W.value in types_of("Georgia will leave the CIS, its premier warned on Monday.")
+    d = one("Georgia's exit from the CIS will take effect in December, the ministry said.", W)
+    assert (d.actors, d.target) == (("Georgia",), "CIS")
+    assert W.value in types_of("Грузия выйдет из СНГ, предупредил премьер.", lang="ru")
+
+
+def test_an_exit_told_as_the_time_frame_of_something_else_is_background() -> None:
+    for text in (
+        "Since Georgia left the CIS, its trade with Moscow has shrunk.",
+        "Ties cooled when Georgia quit the CIS.",
+        "Ever since Qatar walked away from OPEC, its gas exports have grown.",
+        "Georgia left the CIS long ago.",
+    ):
+        assert W.value not in types_of(text), text
+    for text in (
+        "Отношения охладели, когда Грузия вышла из СНГ.",
+        "С тех пор как Грузия покинула СНГ, товарооборот упал.",
+    ):
+        assert W.value not in types_of(text, lang="ru"), text
+    # Near misses: a "when" clause after the step, and a dated step.
+    assert W.value in types_of("Georgia said on Monday it would leave the CIS when its term ends.")
+    assert W.value in types_of(
+        "Грузия вышла из СНГ в понедельник, когда вступил в силу указ.", lang="ru"
+    )
+
+
+def test_a_first_time_is_news_but_the_first_time_when_is_background() -> None:
+    for text in (
+        "For the first time, Hungary refused to sign the joint declaration of the EU summit.",
+        "It is the first time that Hungary has refused to sign the joint declaration of an EU summit.",
+    ):
+        assert D.value in types_of(text), text
+    # "The first time X did it, …" recalls an earlier occasion.
+    earlier = "The first time Hungary refused to sign the joint declaration of an EU summit, talks broke up."
+    assert types_of(earlier) == set()
+
+
+def test_leaving_a_meeting_abruptly_is_a_snub_unless_a_reason_is_given() -> None:
+    d = one("The Brazilian minister abruptly left the G20 finance ministers' meeting in Rio.", B)
+    assert d.actors == ("Brazil",)
+    assert B.value in types_of("Министр Бразилии внезапно покинул заседание G20 в Рио.", lang="ru")
+    for text in (
+        "The Brazilian minister abruptly left the G20 meeting in Rio to attend a funeral.",
+        "The Brazilian minister left the G20 meeting in Rio after it ended.",
+    ):
+        assert types_of(text) == set(), text
+    for text in (
+        "Министр Бразилии внезапно покинул заседание G20 в Рио, чтобы успеть на похороны.",
+        "Министр Бразилии покинул заседание G20 в Рио после его окончания.",
+    ):
+        assert types_of(text, lang="ru") == set(), text
+
+
+def test_no_delegation_sent_and_invitations_not_accepted() -> None:
+    for text in (
+        "Georgia sent no delegation to the CIS summit in Minsk.",
+        "Mirzoyan did not accept the invitation to the CSTO ministerial meeting.",
+    ):
+        assert B.value in types_of(text), text
+    for text in (
+        "Грузия отказалась направить делегацию на саммит СНГ.",
+        "Мирзоян не принял приглашение на заседание СМИД ОДКБ.",
+        "Алиев отказался от приглашения на саммит ЕАЭС.",
+    ):
+        assert B.value in types_of(text, lang="ru"), text
+    # Near misses: the invitation accepted, a double negative.
+    assert types_of("Mirzoyan accepted the invitation to the CSTO ministerial meeting.") == set()
+    assert types_of("Мирзоян принял приглашение на заседание СМИД ОДКБ.", lang="ru") == set()
+    assert types_of("Грузия не отказалась направить делегацию на саммит СНГ.", lang="ru") == set()
+
+
+def test_rupture_phrasings_closure_ordered_and_deadlines_to_leave() -> None:
+    d = one("Latvia ordered the closure of the Belarusian consulate in Daugavpils.", R)
+    assert d.actors == ("Latvia",)
+    for text in (
+        "Latvia opposed the closure of the Belarusian consulate in Daugavpils.",
+        "Latvia announced the closure of its consulate in Vitebsk for renovation.",
+    ):
+        assert types_of(text) == set(), text
+    for text, actor in (
+        ("Латвия вышлет 12 сотрудников белорусского посольства.", "Latvia"),
+        (
+            "Латвия дала трём белорусским дипломатам 48 часов на то, чтобы покинуть страну.",
+            "Latvia",
+        ),
+    ):
+        d = one(text, R, lang="ru")
+        assert (d.actors, d.target) == ((actor,), "Belarus"), text
+    assert types_of("Латвия не вышлет сотрудников белорусского посольства.", lang="ru") == set()
+    assert types_of("Сотрудники белорусского посольства провели приём в Риге.", lang="ru") == set()
+
+
+def test_treaties_terminated_and_memberships_suspended_by_others() -> None:
+    d = one("Russia terminated the Open Skies Treaty on Monday.", W)
+    assert (d.actors, d.target) == (("Russia",), "Open Skies Treaty")
+    d = one(
+        "Совет Федерации одобрил закон о прекращении действия договора с Советом Европы.",
+        W,
+        lang="ru",
+    )
+    assert d.target == "Council of Europe"
+    for text in (
+        "Russia will not terminate the Open Skies Treaty.",
+        "The firm terminated its contract with the ministry.",
+        # Suspended by the organisation, not by the member.
+        "Belarus's participation in the Eastern Partnership was frozen by the EU.",
+        "Mali's participation in ECOWAS has been suspended since the coup.",
+    ):
+        assert W.value not in types_of(text), text
+    for text in (
+        "Россия не прекращает действие Договора по открытому небу.",
+        "Компания прекратила действие договора аренды.",
+    ):
+        assert W.value not in types_of(text, lang="ru"), text
+    # Near miss: the member's own suspension.
+    assert W.value in types_of("Belarus suspended its participation in the Eastern Partnership.")
+
+
+def test_ceasing_to_be_a_member_and_denouncing_founding_agreements() -> None:
+    for text in (
+        "Moldova will cease to be a member of the CIS once the agreements are annulled.",
+        "Moldova ended its membership in the CIS.",
+        "Moldova has launched the denunciation of three founding agreements of the CIS.",
+    ):
+        assert one(text, W).target == "CIS", text
+    for text in (
+        "После отмены соглашений Молдова перестанет быть членом СНГ.",
+        "Молдова больше не будет членом СНГ, заявил премьер.",
+    ):
+        assert one(text, W, lang="ru").target == "CIS", text
+    # Near misses: a negation, an analyst's forecast, a former member recalled.
+    assert W.value not in types_of("Moldova will not cease to be a member of the CIS.")
+    for text in (
+        "Молдова не перестанет быть членом СНГ.",
+        "Молдова перестанет быть членом СНГ, если так решит парламент, считает политолог.",
+        "Молдова выйдет из СНГ, заявил политолог.",
+    ):
+        assert W.value not in types_of(text, lang="ru"), text
+
+
+def test_consequences_of_an_exit_told_by_others_are_not_the_step() -> None:
+    for text in (
+        "В Кремле заявили, что выход из ОДКБ станет для Еревана ошибкой.",
+        "Выход из ЕАЭС обернётся для Армении потерями, предупредил вице-премьер.",
+    ):
+        assert types_of(text, lang="ru") == set(), text
+    # Near miss: the state's own word about the exit.
+    assert W.value in types_of("Армения выйдет из ОДКБ, заявил Пашинян.", lang="ru")
+
+
+def test_a_headline_the_body_contradicts_is_no_evidence() -> None:
+    head = "Latvia Recalls Its Ambassador To Belarus"
+    rotation = "The president has appointed a career diplomat to replace the ambassador in Minsk."
+    protest = "The envoy was called home for consultations over the border incident."
+    assert R.value not in types_of(head + "\n\n" + rotation)
+    assert R.value not in types_of(rotation, title=head)
+    # Near misses: a body that does not contradict, and a full sentence opening the text.
+    assert R.value in types_of(head + "\n\n" + protest)
+    assert R.value in types_of(protest, title=head)
+    told = "Latvia recalled its ambassador to Belarus on Monday.\n\n" + rotation
+    assert R.value in types_of(told)  # a full sentence is a report, not a headline
+    ru_head = "Латвия отзывает посла из Белоруссии"
+    ru_body = "Президент назначил нового посла в Минске вместо прежнего."
+    assert R.value not in types_of(ru_head + "\n\n" + ru_body, lang="ru")
+    assert R.value in types_of(ru_head + "\n\nПосол вызван в Ригу для консультаций.", lang="ru")
+
+
+def test_a_purchase_plan_naming_its_supplier_is_a_transfer() -> None:
+    d = one("Georgia plans to purchase a further batch of drones from Turkey.", A)
+    assert (d.actors, d.target) == (("Turkey",), "Georgia")
+    d = one("Грузия планирует закупить у Турции новую партию беспилотников.", A, lang="ru")
+    assert (d.actors, d.target) == (("Turkey",), "Georgia")
+    # Near misses: a plan with no supplier named stays a buyer's wish.
+    assert types_of("Georgia plans to buy weapons to rebuild its army.") == set()
+    assert types_of("Грузия планирует закупить оружие для армии.", lang="ru") == set()
+
+
+def test_blocking_a_blocs_declaratory_proposal_is_a_refusal() -> None:
+    d = one("Austria blocked an EU proposal to recognise the opposition leader as president.", D)
+    assert d.actors == ("Austria",)
+    d = one(
+        "Австрия заблокировала предложение ЕС о признании оппозиционера президентом.", D, lang="ru"
+    )
+    assert d.actors == ("Austria",)
+    # Near misses: a sanctions proposal is no declaration; backing the proposal.
+    for text in (
+        "Austria blocked an EU proposal to impose new sanctions on Belarus.",
+        "Austria backed an EU proposal to recognise the opposition leader.",
+    ):
+        assert types_of(text) == set(), text
+    assert types_of("Австрия заблокировала предложение ЕС о новых санкциях.", lang="ru") == set()
+
+
+def test_membership_put_in_question_ru() -> None:
+    for text, actor, target in (
+        (
+            "Грузия примет окончательное решение о дальнейшем участии в СНГ до весны.",
+            "Georgia",
+            "CIS",
+        ),
+        ("Грузия пересмотрит своё членство в СНГ, заявил премьер.", "Georgia", "CIS"),
+    ):
+        d = one(text, W, lang="ru")
+        assert (d.actors, d.target, d.modality.value) == ((actor,), target, "considering"), text
+    for text in (
+        "Грузия не пересмотрит своё членство в СНГ.",
+        "Эксперты обсудили вопрос о дальнейшем участии стран в СНГ.",
+        "Грузия приняла решение об участии в саммите СНГ.",
+    ):
+        assert W.value not in types_of(text, lang="ru"), text
+
+
+def test_not_ruling_out_an_exit_is_considering_it() -> None:
+    for text, lang in (
+        ("Georgia does not rule out leaving the CIS, its premier said.", "en"),
+        ("Грузия не исключает выхода из СНГ, заявил премьер.", "ru"),
+    ):
+        assert one(text, W, lang=lang).modality.value == "considering", text
+    # The step in a clause of its own is kept (its modality is read in that clause).
+    assert W.value in types_of("Премьер не исключил, что Грузия выйдет из СНГ.", lang="ru")
+    # Near misses: ruling it out, and a plain negation.
+    for text, lang in (
+        ("Georgia ruled out leaving the CIS.", "en"),
+        ("Georgia will not leave the CIS.", "en"),
+        ("Грузия исключила выход из СНГ.", "ru"),
+        ("Грузия не выйдет из СНГ.", "ru"),
+    ):
+        assert W.value not in types_of(text, lang=lang), text
+
+
+def test_membership_questioned_and_work_stopped_ru() -> None:
+    for text, rule in (
+        ("Грузия ставит под сомнение целесообразность членства в СНГ.", "reconsider_membership"),
+        ("Пашинян поставил под вопрос членство Армении в ЕАЭС.", "reconsider_membership"),
+        ("Грузия перестала участвовать в работе СНГ.", "freeze_participation"),
+        ("Грузия не участвует в работе СНГ, заявил премьер.", "freeze_participation"),
+    ):
+        assert one(text, W, lang="ru").rule.endswith(rule), text
+    # The organisation's work is no meeting: no boycott; a meeting still is one.
+    assert types_of("Грузия не участвует в работе СНГ, заявил премьер.", lang="ru") == {W.value}
+    assert B.value in types_of("Грузия не будет участвовать в работе саммита СНГ.", lang="ru")
+    # Near misses: taking part, and a membership no one questions.
+    assert types_of("Грузия участвует в работе СНГ.", lang="ru") == set()
+    assert types_of("Грузия не ставит под сомнение членство в СНГ.", lang="ru") == set()
+
+
+def test_a_lasting_state_or_a_recalled_fact_is_background_ru() -> None:
+    for text in (
+        "Ереван уже несколько месяцев не участвует в работе ОДКБ.",
+        "В МИД напомнили, что Ереван заморозил участие в ОДКБ.",
+    ):
+        assert types_of(text, lang="ru") == set(), text
+    # Near miss: the same step told as news.
+    assert W.value in types_of("Ереван заморозил участие в ОДКБ, заявили в МИД.", lang="ru")
+
+
+def test_work_stopped_and_membership_decided_en() -> None:
+    for text, rule in (
+        (
+            "Georgia will decide on its further participation in the CIS by spring.",
+            "reconsider_membership",
+        ),
+        ("Georgia questioned the point of remaining in the CIS.", "reconsider_membership"),
+        ("Georgia has put its CIS membership on hold.", "stop_participating"),
+        ("Georgia has stopped participating in CIS activities.", "stop_participating"),
+        (
+            "Georgia is not taking part in the work of the CIS, its premier said.",
+            "stop_participating",
+        ),
+    ):
+        assert one(text, W).rule.endswith(rule), text
+    # The organisation's work is no meeting; a meeting still is one.
+    assert types_of("Georgia is not taking part in the work of the CIS.") == {W.value}
+    assert B.value in types_of("Georgia is not taking part in the CIS summit.")
+    # Near misses.
+    for text in (
+        "Georgia is taking part in the work of the CIS.",
+        "Georgia will not reconsider its membership in the CIS.",
+    ):
+        assert types_of(text) == set(), text
+
+
+def test_diverted_arms_that_ended_up_with_another_party() -> None:
+    for text, lang in (
+        (
+            "Bulgarian artillery shells ended up in Ukraine via intermediaries, a newspaper reported.",
+            "en",
+        ),
+        ("Болгарские снаряды попали на Украину через посредников.", "ru"),
+        ("Болгарские снаряды оказались на вооружении Украины.", "ru"),
+    ):
+        d = one(text, A, lang=lang)
+        assert (d.actors, d.target) == (("Bulgaria",), "Ukraine"), text
+    # Near misses: people, not weapons; weapons under fire, not handed over.
+    assert types_of("Bulgarian tourists ended up in Ukraine.") == set()
+    assert types_of("Болгарские туристы попали на Украину.", lang="ru") == set()
+    assert types_of("Российские снаряды оказались под огнём на Украине.", lang="ru") == set()
+
+
+def test_a_fact_someone_recalls_is_background() -> None:
+    for text, lang in (
+        ("He recalled that Georgia walked away from the CIS.", "en"),
+        ("Министр напомнил, что Грузия вышла из СНГ.", "ru"),
+    ):
+        assert types_of(text, lang=lang) == set(), text
+    # "…, the minister recalled." after the step is only attribution (see the month test).
+    # Near misses: recalling an envoy is the step itself; a plain attribution.
+    assert R.value in types_of("Georgia recalled its ambassador from Minsk, the ministry said.")
+    assert W.value in types_of("Грузия выйдет из СНГ, заявил министр.", lang="ru")
+
+
+def test_meeting_named_first_and_the_absent_party_after_but() -> None:
+    d = one("The CIS summit opens in Dushanbe on Friday, but Pashinyan will not attend.", B)
+    assert d.actors == ("Armenia", "Nikol Pashinyan")
+    for text in (
+        "Саммит СНГ откроется в Душанбе в пятницу, однако Пашинян в нём участвовать не будет.",
+        "Лидеры СНГ соберутся в Душанбе, но Пашинян туда не поедет.",
+    ):
+        assert B.value in types_of(text, lang="ru"), text
+    # Near misses: attending, and an involuntary absence.
+    for text in (
+        "The CIS summit opens in Dushanbe on Friday, but Pashinyan will attend.",
+        "The CIS summit opens in Dushanbe on Friday, but Pashinyan will not attend because he is ill.",
+    ):
+        assert types_of(text) == set(), text
+    assert (
+        types_of("Саммит СНГ откроется в Душанбе, но Пашинян не поедет из-за болезни.", lang="ru")
+        == set()
+    )
