@@ -168,6 +168,13 @@ class ExtractionPool:
                 atexit.register(self.shutdown)
             return self._executor
 
+    def prestart(self) -> None:
+        """Start a worker now rather than with the first page: blocks until the fork server
+        has loaded the stages and forked it (about 2 s of one core), so call it from a thread
+        as soon as pages are known to come. The other workers follow with the next pages, in
+        milliseconds once the fork server is ready."""
+        self.executor().submit(os.getpid).result()
+
     @property
     def started(self) -> bool:
         return self._executor is not None
