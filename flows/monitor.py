@@ -375,6 +375,10 @@ async def _poll(
         interval = config.schedule.interval
         sink = make_sink(settings)
         stream = ArticleStream(frozenset(config.watchlist) or None)
+        if any(s.name not in states for s in chosen):
+            # A feed never polled before lists only new items: start the pool's ~2 s warm-up
+            # now, beside the feed fetches, instead of once its items are claimed.
+            stream.expect()
         state_writer = FeedStateWriter(store)
         async with Fetcher(limits, host_gate=host_gate) as fetcher:
 
