@@ -229,7 +229,7 @@ def plain_code(sources: Path, database: str) -> str:
         from newswatch.developments import record_articles
         from newswatch.fetch import Fetcher, FetchLimits
         from newswatch.pipeline import analyse_pages, poll_source
-        from newswatch.alerts import DryRunSink, SlackSink
+        from newswatch.sinks import DryRunSink, SlackSink
         from newswatch.settings import Settings
         from newswatch.store import Store
         settings = Settings()

@@ -11,6 +11,7 @@ was delivered.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
@@ -283,6 +284,10 @@ async def _poll(
         interval = config.schedule.interval
         sink = make_sink(settings)
         stream = ArticleStream(frozenset(config.watchlist) or None)
+        if any(s.name not in states for s in chosen):
+            # A feed never polled before lists only new items: start the pool's ~2 s warm-up
+            # now, beside the feed fetches, instead of once its items are claimed.
+            stream.expect()
         state_writer = FeedStateWriter(store)
         async with Fetcher(limits, host_gate=host_gate) as fetcher:
 
@@ -352,3 +357,10 @@ async def _poll(
     finally:
         store.finish_run(run_id)  # whatever it left unfinished is free for the next run at once
         store.dispose()  # a PostgreSQL pool must not outlive the run
+
+
+# A scheduled run is a fresh process (`python -m prefect.engine`) that imports Prefect and
+# newswatch, polls once and exits. Everything imported by now lives as long as the process:
+# moved out of the collector's reach, later collections skip it and the interpreter's exit no
+# longer walks it (measured: ~0.3 s of a quiet run's ~3 s).
+gc.freeze()

@@ -27,10 +27,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 import yaml
-from datasketch import MinHash
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -61,6 +60,9 @@ from newswatch.store import (
     utcnow,
 )
 
+if TYPE_CHECKING:
+    from datasketch import MinHash
+
 MINHASH_PERMUTATIONS = 64
 MINHASH_SCHEME = "affine32"  # stored signatures are only comparable under the same scheme
 COPY_SIMILARITY = 0.8  # estimated Jaccard of word 5-grams above which two texts are one copy
@@ -86,7 +88,13 @@ _TARGET_STOPWORDS = frozenset(
 )
 
 
+# datasketch and numpy are imported when a report is first compared, not with this module:
+# datasketch pulls in scipy (~0.3 s), and a poll that finds nothing new never needs them.
+
+
 def minhash_of(text: str) -> MinHash:
+    from datasketch import MinHash
+
     words = _WORD.findall(text.lower())
     shingles = {" ".join(words[i : i + 5]) for i in range(max(1, len(words) - 4))}
     signature = MinHash(num_perm=MINHASH_PERMUTATIONS, scheme=MINHASH_SCHEME)
@@ -95,11 +103,20 @@ def minhash_of(text: str) -> MinHash:
 
 
 def _minhash_from_bytes(raw: bytes) -> MinHash:
+    import numpy as np
+    from datasketch import MinHash
+
     return MinHash(
         num_perm=MINHASH_PERMUTATIONS,
         hashvalues=np.frombuffer(raw, dtype=np.uint64),
         scheme=MINHASH_SCHEME,
     )
+
+
+def _minhash_bytes(signature: MinHash) -> bytes:
+    import numpy as np
+
+    return signature.hashvalues.astype(np.uint64).tobytes()
 
 
 def _target_words(target: str | None) -> set[str]:
@@ -218,7 +235,7 @@ def _record_one(
         article,
         item_id=item.id,
         stored_at=now,  # the grouping clock (tests and replays pass their own)
-        minhash=signature.hashvalues.astype(np.uint64).tobytes() if signature is not None else None,
+        minhash=_minhash_bytes(signature) if signature is not None else None,
     )
     session.add(article_row)
     session.flush()

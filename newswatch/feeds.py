@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
-import feedparser
-
 from newswatch.models import FeedItem
 from newswatch.sniff import looks_like_html
 
@@ -124,6 +122,10 @@ def parse_feed(
 def _parse(
     content: bytes, *, source: str, url: str, headers: Mapping[str, str] | None
 ) -> ParsedFeed:
+    # Imported on the first feed that changed: a poll of feeds that all answer 304 never
+    # parses one.
+    import feedparser
+
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     # feedparser resolves relative links against Content-Location: the URL the bytes came from.
     response_headers["content-location"] = url

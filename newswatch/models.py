@@ -13,8 +13,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from detectors.types import MODALITY_RANK, Detection, EventType, Modality
+if TYPE_CHECKING:
+    from detectors.types import MODALITY_RANK, Detection, EventType, Modality
+
+# The detection types are re-exported on first use, not imported with this module: importing
+# detectors.types loads the whole detectors package (its language model and numpy), which a
+# feed-parsing worker, handed only `FeedItem`s, would otherwise pay on every start.
+_DETECTION_TYPES = frozenset({"MODALITY_RANK", "Detection", "EventType", "Modality"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _DETECTION_TYPES:
+        import detectors.types
+
+        value = getattr(detectors.types, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ESCALATION_PLACEHOLDER",

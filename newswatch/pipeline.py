@@ -309,6 +309,8 @@ async def _fetch_pages(
     page_sink: ArticleStream | None,
 ) -> list[PageJob]:
     """The items' pages: returned, or passed on to the stream as each arrives (then [])."""
+    if page_sink is not None and items:
+        page_sink.expect()
     if page_sink is None:
         return list(
             await asyncio.gather(
@@ -455,8 +457,22 @@ class ArticleStream:
         self._results: asyncio.Queue[tuple[AnalysedArticle, bool] | None] = asyncio.Queue()
         self._in_flight = asyncio.Semaphore(2 * self.pool.workers)
         self._runner: asyncio.Task[None] | None = None
+        self._prestart: asyncio.Task[None] | None = None
         self._ended = False
         self.submitted = 0
+
+    def expect(self) -> None:
+        """Pages will come (a feed claimed new items): start the pool's fork server and a
+        worker now, while the pages are still being fetched, instead of with the first page.
+        Never called by a poll that finds nothing new, so a quiet poll starts no process."""
+        if self._prestart is None and not self.pool.started:
+            self._prestart = asyncio.get_running_loop().create_task(self._start_pool())
+
+    async def _start_pool(self) -> None:
+        try:
+            await asyncio.to_thread(self.pool.prestart)
+        except Exception as error:  # the first page's submit tries again, and falls back
+            log.warning("extraction pool did not start ahead of the pages: %r", error)
 
     def fetch_slot(self) -> asyncio.Semaphore:
         """Hold while fetching a page and until it is `put`."""

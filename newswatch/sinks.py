@@ -17,9 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+# slack-sdk is imported by SlackSink only: a dry run (no token) never loads it.
 
 METADATA_EVENT = "newswatch_alert"
 
@@ -115,6 +113,9 @@ class SlackSink:
         timeout: int = 15,
         rate_limit_retries: int = 3,
     ):
+        from slack_sdk import WebClient
+        from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
         kwargs: dict[str, Any] = {"token": token, "timeout": timeout}
         if base_url:
             kwargs["base_url"] = base_url.rstrip("/") + "/"
@@ -126,6 +127,8 @@ class SlackSink:
         self._channel_ids: dict[str, str] = {}
 
     def _call(self, method: str, *, write: bool = False, **params: Any) -> dict[str, Any]:
+        from slack_sdk.errors import SlackApiError
+
         client = self.writer if write else self.client
         try:
             response = getattr(client, method)(**params)

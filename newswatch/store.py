@@ -23,12 +23,14 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import re
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -47,6 +49,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    inspect,
     select,
     text,
     update,
@@ -692,8 +695,11 @@ def migrate(engine: Engine) -> None:
     transaction holding an advisory lock, so the first process migrates and the others, once
     the lock is theirs, find the schema at head (DDL is transactional there); on SQLite the
     transaction is BEGIN IMMEDIATE, which serialises the same way. A database already at head —
-    every start but the first after an upgrade — is recognised without taking the lock.
+    every start but the first after an upgrade — is recognised without taking the lock, and
+    without importing alembic (~0.2 s of every scheduled run's start).
     """
+    if _at_head(engine):
+        return
     from alembic import command
     from alembic.config import Config
     from alembic.runtime.migration import MigrationContext
@@ -710,6 +716,47 @@ def migrate(engine: Engine) -> None:
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
+# `revision = "0004"` / `down_revision = "0003"` (or None), as the script template writes them
+_REVISION_LINE = re.compile(
+    r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(?:\"([^\"]+)\"|'([^']+)'|(None))\s*$", re.M
+)
+
+
+@cache
+def _script_head() -> str | None:
+    """The newest revision of the migration scripts, read from their `revision` and
+    `down_revision` lines; None when any script is not that simple (a merge, another layout):
+    alembic then decides."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in MIGRATIONS.glob("*.py"):
+        found = {
+            m.group(1): m.group(2) or m.group(3)
+            for m in _REVISION_LINE.finditer(script.read_text())
+        }
+        if "revision" not in found or "down_revision" not in found or not found["revision"]:
+            return None
+        revisions.add(found["revision"])
+        if found["down_revision"]:
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _at_head(engine: Engine) -> bool:
+    """Whether the database's alembic version is the scripts' single head (read without
+    alembic; anything unexpected answers False and alembic checks properly)."""
+    head = _script_head()
+    if head is None:
+        return False
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return False
+        versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    return [v for (v,) in versions] == [head]
 
 
 def _make_engine(url: str) -> Engine:

@@ -147,3 +147,27 @@ def test_imports_are_read_wherever_they_stand(tmp_path: Path, source: str, expec
     assert _imports(path) == expected
     assert _rank("newswatch.developments") == 6 and _rank("newswatch.demo.site") == 9
     assert _rank("newswatch.unheard_of") is None
+
+
+def test_a_quiet_poll_loads_no_heavy_library(tmp_path: Path) -> None:
+    """A scheduled run is a fresh process: loading the flow and opening a store that is
+    already migrated must not import what only new pages, changed feeds, grouping or Slack
+    need (each costs a tenth of a second or more of every quiet run)."""
+    import subprocess
+    import sys
+
+    from newswatch.store import Store
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    Store(url).dispose()  # migrated here, so the fresh process finds it at head
+    heavy = ["trafilatura", "datasketch", "scipy", "feedparser", "slack_sdk", "alembic"]
+    code = (
+        "import sys, flows.monitor\n"
+        "from newswatch.store import Store\n"
+        f"Store({url!r}).dispose()\n"
+        f"print([m for m in {heavy!r} if m in sys.modules])\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == "[]"

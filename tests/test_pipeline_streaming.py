@@ -172,6 +172,92 @@ def test_pages_are_fetched_only_as_fast_as_they_are_analysed(tmp_path: Path):
     assert taken == 40 and new == 40 and len(served) == 40
 
 
+def test_the_pool_starts_while_the_first_page_is_fetched_and_never_for_nothing(tmp_path: Path):
+    """A feed that claims new items starts the extraction pool at once (its ~2 s start then
+    overlaps the page downloads); a poll that claims nothing starts no process."""
+    from newswatch.config import parse_sources
+    from newswatch.fetch import Fetcher
+
+    release = threading.Event()
+    items = {"/busy.xml": 1, "/quiet.xml": 0}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            port = self.server.server_address[1]
+            if self.path in items:
+                entries = "".join(
+                    f"<item><title>Pumpkin weigh-in {i}</title><guid>w{i}</guid>"
+                    f"<link>http://127.0.0.1:{port}/p/{i}</link></item>"
+                    for i in range(items[self.path])
+                )
+                body = f"<rss version='2.0'><channel><title>t</title>{entries}</channel></rss>"
+                data, kind = body.encode(), "application/rss+xml"
+            else:
+                release.wait(30)  # the page is slow: the pool must not wait for it
+                data, kind = (
+                    b"<html><body><p>The heaviest pumpkin won.</p></body></html>",
+                    "text/html",
+                )
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    config = parse_sources(
+        "sources:\n"
+        f"  - {{name: Busy, url: 'http://127.0.0.1:{port}/busy.xml'}}\n"
+        f"  - {{name: Quiet, url: 'http://127.0.0.1:{port}/quiet.xml'}}\n"
+    )
+    store = Store(f"sqlite:///{tmp_path / 'nw.db'}")
+    busy_pool = ExtractionPool(workers=1, warm_up=warm_up)
+    quiet_pool = ExtractionPool(workers=1, warm_up=warm_up)
+
+    async def poll(source_index: int, pool: ExtractionPool) -> tuple[bool, int]:
+        stream = ArticleStream(pool=pool)
+        async with Fetcher() as fetcher:
+            polling = asyncio.create_task(
+                poll_source(
+                    fetcher,
+                    store,
+                    config.sources[source_index],
+                    None,
+                    run_id="r",
+                    schedule_interval=config.schedule.interval,
+                    page_sink=stream,
+                )
+            )
+            for _ in range(200):  # until the pool started or the poll ended
+                if pool.started or polling.done():
+                    break
+                await asyncio.sleep(0.05)
+            started_early = pool.started and not release.is_set()
+            release.set()
+            outcome, _ = await polling
+            await stream.close()
+            _ = [a async for a in stream.results()]
+        return started_early, outcome.new
+
+    try:
+        busy_started, busy_new = asyncio.run(poll(0, busy_pool))
+        quiet_started, quiet_new = asyncio.run(poll(1, quiet_pool))
+    finally:
+        release.set()
+        busy_pool.shutdown()
+        quiet_pool.shutdown()
+        server.shutdown()
+        store.dispose()
+    assert (busy_new, busy_started) == (1, True)
+    assert (quiet_new, quiet_started, quiet_pool.started) == (0, False, False)
+
+
 def test_feed_states_are_written_in_batches(tmp_path: Path):
     store = Store(f"sqlite:///{tmp_path / 'nw.db'}")
 

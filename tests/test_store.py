@@ -85,6 +85,26 @@ def test_lease_skips_excluded_alerts_channels_and_developments(store):
     assert outbox.lease_next(store).id == second  # its sender's lease ran out
 
 
+def test_the_quick_head_check_agrees_with_alembic(store):
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from newswatch.store import MIGRATIONS, _at_head, _script_head
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS.parent))
+    assert _script_head() == ScriptDirectory.from_config(config).get_current_head()
+    assert _at_head(store.engine)
+    from alembic import command
+
+    with store.engine.begin() as connection:  # one revision behind: alembic must run
+        config.attributes["connection"] = connection
+        command.downgrade(config, "-1")
+    assert not _at_head(store.engine)
+    migrate(store.engine)
+    assert _at_head(store.engine)
+
+
 def test_migrate_twice_is_a_no_op(store):
     migrate(store.engine)
     with store.engine.connect() as connection:
