@@ -22,6 +22,7 @@ from newswatch.pipeline import (
     poll_source,
 )
 from newswatch.store import FeedState, Store
+from tests.fixtures.hostile_site import send
 
 
 def _job(n: int) -> PageJob:
@@ -113,11 +114,7 @@ def test_pages_are_fetched_only_as_fast_as_they_are_analysed(tmp_path: Path):
                 served.append(self.path)
                 words = "Marrows and runner beans were judged on the green. " * 40
                 data, kind = f"<html><body><p>{words}</p></body></html>".encode(), "text/html"
-            self.send_response(200)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            send(self, data, kind)
 
         def log_message(self, *args: object) -> None:
             pass
@@ -198,11 +195,7 @@ def test_the_pool_starts_while_the_first_page_is_fetched_and_never_for_nothing(t
                     b"<html><body><p>The heaviest pumpkin won.</p></body></html>",
                     "text/html",
                 )
-            self.send_response(200)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            send(self, data, kind)
 
         def log_message(self, *args: object) -> None:
             pass
@@ -292,11 +285,7 @@ class _HeldFeed:
                     time.sleep(0.05)
                 holder.saw_post_first = bool(slack_state.calls_to("chat.postMessage"))
                 body = b"<rss version='2.0'><channel><title>late</title></channel></rss>"
-                self.send_response(200)
-                self.send_header("Content-Type", "application/rss+xml")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                send(self, body, "application/rss+xml")
 
             def log_message(self, *args: object) -> None:
                 pass
