@@ -24,6 +24,13 @@ FIRES: list[tuple[str, str]] = [
     (BOYCOTT, "The Malian delegation left the ECOWAS summit hall in protest before the vote."),
     (BOYCOTT, "Aliyev is not going to the CIS summit in Dushanbe, his aide said on Friday."),
     (BOYCOTT, "Pashinyan is not going to attend the CSTO summit in Minsk, his office said."),
+    # withdrawals: bodies of an organisation, names no table knows, numbered agreements,
+    # plural possessives, a treaty named by its subject
+    (WITHDRAW, "Azerbaijan suspended its membership in the Parliamentary Assembly of the Council of Europe."),
+    (WITHDRAW, "Serbia froze its participation in the Budapest Regional Security Dialogue on Monday."),
+    (WITHDRAW, "Moldova said on Friday it is withdrawing from two agreements of the CIS."),
+    (WITHDRAW, "The Philippines' withdrawal from the International Criminal Court took effect on Sunday."),
+    (WITHDRAW, "Belarus formally pulled out of the Conventional Armed Forces in Europe treaty on Tuesday."),
 ]
 
 SILENT: list[tuple[str, str]] = [
@@ -38,6 +45,13 @@ SILENT: list[tuple[str, str]] = [
     (BOYCOTT, "Pashinyan will not attend the CSTO summit in Minsk, an opposition MP claimed on Tuesday."),
     (WITHDRAW, "Armenia will quit the CSTO before the end of the year, a political analyst predicted."),
     (RUPTURE, "Moldova will expel the Russian ambassador within days, an opposition leader said."),
+    # withdrawals: the organisation names something else; a contest is no body; denials in
+    # other words
+    (WITHDRAW, "Orbán's veto leaves EU statement at 26 members"),
+    (WITHDRAW, "The dispute left the NATO allies divided over the budget."),
+    (WITHDRAW, "Ukraine suspended its participation in the Eurovision Song Contest this year."),
+    (WITHDRAW, "The president said talk of Belarus leaving the Union State was nonsense."),
+    (WITHDRAW, "Talk of Armenia quitting the CSTO is a fairy tale, the speaker of parliament said."),
 ]
 
 
