@@ -31,6 +31,13 @@ FIRES: list[tuple[str, str]] = [
     (WITHDRAW, "Moldova said on Friday it is withdrawing from two agreements of the CIS."),
     (WITHDRAW, "The Philippines' withdrawal from the International Criminal Court took effect on Sunday."),
     (WITHDRAW, "Belarus formally pulled out of the Conventional Armed Forces in Europe treaty on Tuesday."),
+    # ruptures: diplomats ordered or asked out of the country
+    (RUPTURE, "Chad ordered two Sudanese diplomats out of the country on Wednesday."),
+    (RUPTURE, "The Belarusian chargé d'affaires was asked to leave Lithuania within 48 hours."),
+    # declarations: a future refusal, a passive non-signature, a text issued without a state
+    (DECL, "Serbia is not going to sign the EU declaration on sanctions, Vucic said on Monday."),
+    (DECL, "The joint statement of the defence ministers was not signed by India, officials said."),
+    (DECL, "The communique was issued without Slovakia, which objected to the passage on Ukraine."),
 ]
 
 SILENT: list[tuple[str, str]] = [
@@ -52,6 +59,13 @@ SILENT: list[tuple[str, str]] = [
     (WITHDRAW, "Ukraine suspended its participation in the Eurovision Song Contest this year."),
     (WITHDRAW, "The president said talk of Belarus leaving the Union State was nonsense."),
     (WITHDRAW, "Talk of Armenia quitting the CSTO is a fairy tale, the speaker of parliament said."),
+    # ruptures: what a state would be right to do; trade ties; being asked is no order
+    (RUPTURE, "Beijing would have every reason to recall its ambassador from Vilnius, the ministry said."),
+    (RUPTURE, "Should Chisinau go ahead, Moscow will recall its ambassador, the ministry said."),
+    (RUPTURE, "Trade ties between Armenia and Russia were cut sharply by the new sanctions."),
+    (RUPTURE, "Lawmakers asked the government to expel the Russian ambassador."),
+    # declarations: a text adopted without a state that was not there to sign
+    (DECL, "The communique was adopted without Russia, which is suspended from the council."),
 ]
 
 
