@@ -38,6 +38,10 @@ FIRES: list[tuple[str, str]] = [
     (DECL, "Serbia is not going to sign the EU declaration on sanctions, Vucic said on Monday."),
     (DECL, "The joint statement of the defence ministers was not signed by India, officials said."),
     (DECL, "The communique was issued without Slovakia, which objected to the passage on Ukraine."),
+    # the near misses' positive twins still fire
+    (WITHDRAW, "Kyrgyzstan will leave the EAEU by the end of the year, the president said on Monday."),
+    (ARMS, "Belarus has supplied rocket launchers to Azerbaijan, Armenian officials said on Tuesday."),
+    (ARMS, "The first French howitzers arrived in Armenia after months of delays."),
 ]
 
 SILENT: list[tuple[str, str]] = [
@@ -59,6 +63,19 @@ SILENT: list[tuple[str, str]] = [
     (WITHDRAW, "Ukraine suspended its participation in the Eurovision Song Contest this year."),
     (WITHDRAW, "The president said talk of Belarus leaving the Union State was nonsense."),
     (WITHDRAW, "Talk of Armenia quitting the CSTO is a fairy tale, the speaker of parliament said."),
+    # withdrawals: negations with "must"/"has not frozen", the step as a topic, others'
+    # calls rejected, explainers
+    (WITHDRAW, "Former president Kocharyan said Armenia must not leave the CSTO."),
+    (WITHDRAW, "Armenia has not frozen its participation in the CSTO, the foreign ministry insisted."),
+    (WITHDRAW, "Kyrgyzstan's exit from the EAEU has long been debated in Bishkek."),
+    (WITHDRAW, "It is premature to talk about Armenia's withdrawal from the CSTO, Pashinyan said."),
+    (WITHDRAW, "Kazakhstan will remain in the EAEU, Tokayev said, rejecting calls to leave the bloc."),
+    (WITHDRAW, "Why Russia left the Council of Europe"),
+    (WITHDRAW, "Moldova's exit from the CIS explained: what it means for migrant workers"),
+    # arms: a supply as the topic of a protest; deliveries held up
+    (ARMS, "Armenia protested to Minsk over Belarus supplying weapons to Azerbaijan."),
+    (ARMS, "Pashinyan raised the issue of Belarus selling rocket launchers to Azerbaijan with Lukashenko."),
+    (ARMS, "Deliveries of the French howitzers to Armenia have been delayed until next year."),
     # ruptures: what a state would be right to do; trade ties; being asked is no order
     (RUPTURE, "Beijing would have every reason to recall its ambassador from Vilnius, the ministry said."),
     (RUPTURE, "Should Chisinau go ahead, Moscow will recall its ambassador, the ministry said."),
