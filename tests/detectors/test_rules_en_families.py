@@ -24,6 +24,7 @@ FIRES: list[tuple[str, str]] = [
     (BOYCOTT, "The Malian delegation left the ECOWAS summit hall in protest before the vote."),
     (BOYCOTT, "Aliyev is not going to the CIS summit in Dushanbe, his aide said on Friday."),
     (BOYCOTT, "Pashinyan is not going to attend the CSTO summit in Minsk, his office said."),
+    (BOYCOTT, "Minsk will send its ambassador rather than the foreign minister to the OSCE ministerial in Malta."),
     # withdrawals: bodies of an organisation, names no table knows, numbered agreements,
     # plural possessives, a treaty named by its subject
     (WITHDRAW, "Azerbaijan suspended its membership in the Parliamentary Assembly of the Council of Europe."),
@@ -52,6 +53,10 @@ SILENT: list[tuple[str, str]] = [
     (BOYCOTT, "Opposition deputies walked out of the parliamentary session on the budget."),
     # a plain bilateral meeting invitation
     (BOYCOTT, "The minister declined an invitation to a meeting with his Armenian counterpart."),
+    # involuntary: a delayed flight or a technical fault; a denial of plans to skip
+    (BOYCOTT, "Lukashenko missed the opening of the SCO summit because his flight was delayed."),
+    (BOYCOTT, "Japarov missed the first session of the CIS summit after a technical fault on his plane."),
+    (BOYCOTT, "The Kremlin said Putin had no plans to skip the BRICS summit in Kazan."),
     # the step told by a commentator or the opposition, without quotation marks
     (BOYCOTT, "Pashinyan will not attend the CSTO summit in Minsk, an opposition MP claimed on Tuesday."),
     (WITHDRAW, "Armenia will quit the CSTO before the end of the year, a political analyst predicted."),
