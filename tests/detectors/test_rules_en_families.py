@@ -35,6 +35,16 @@ FIRES: list[tuple[str, str]] = [
     # ruptures: diplomats ordered or asked out of the country
     (RUPTURE, "Chad ordered two Sudanese diplomats out of the country on Wednesday."),
     (RUPTURE, "The Belarusian chargé d'affaires was asked to leave Lithuania within 48 hours."),
+    (RUPTURE, "Baku ordered Paris to cut the number of its diplomats in Azerbaijan to twelve."),
+    (RUPTURE, "Kosovo closed the Serbian liaison office in Pristina on Friday."),
+    (RUPTURE, "The Azerbaijani embassy in Tehran suspended its work after the attack."),
+    # withdrawals: work in the organisation ended, agreements of the organisation denounced
+    (WITHDRAW, "Armenia will no longer take part in CSTO events, Pashinyan said on Friday."),
+    (WITHDRAW, "Russia will stop participating in the Council of the Baltic Sea States, the ministry said."),
+    (WITHDRAW, "Moldova's parliament approved the denunciation of the CIS agreement on the assembly."),
+    # arms: shells without a qualifier, aid packages
+    (ARMS, "Bulgarian shells have ended up in Ukraine via third countries, a report said."),
+    (ARMS, "The Pentagon announced a new $400 million military aid package for Ukraine on Friday."),
     # declarations: a future refusal, a passive non-signature, a text issued without a state
     (DECL, "Serbia is not going to sign the EU declaration on sanctions, Vucic said on Monday."),
     (DECL, "The joint statement of the defence ministers was not signed by India, officials said."),
@@ -86,6 +96,8 @@ SILENT: list[tuple[str, str]] = [
     (RUPTURE, "Should Chisinau go ahead, Moscow will recall its ambassador, the ministry said."),
     (RUPTURE, "Trade ties between Armenia and Russia were cut sharply by the new sanctions."),
     (RUPTURE, "Lawmakers asked the government to expel the Russian ambassador."),
+    (RUPTURE, "Armenia revoked the accreditation of two Russian journalists on Monday."),
+    (ARMS, "Congress is still debating a military aid package for Ukraine."),
     # declarations: a text adopted without a state that was not there to sign
     (DECL, "The communique was adopted without Russia, which is suspended from the council."),
 ]
