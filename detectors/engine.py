@@ -224,6 +224,13 @@ def _scope_text(cond: Cond, text: str, ms: int, me: int, clause: tuple[int, int]
     return text
 
 
+def _years(lr: LanguageRules, text: str) -> list[int]:
+    """The years a text names, leaving out numbers the language marks as no year."""
+    if lr.not_years is not None:
+        text = lr.not_years.sub(" ", text)
+    return [int(y) for y in _YEAR.findall(text)]
+
+
 def _is_background(
     lr: LanguageRules,
     text: str,
@@ -240,7 +247,7 @@ def _is_background(
     tail = lr.time_tail.match(text, clause[1]) if lr.time_tail is not None else None
     if tail:
         ctext += " " + tail.group(0)
-    years = [int(y) for y in _YEAR.findall(ctext)]
+    years = _years(lr, ctext)
     # A year far before the article (or, undated, before today) is history whatever fresh
     # cue the sentence carries: "said on Tuesday it left the CSTO in 1999" reports no step.
     now = published.year if published is not None else max(ref_year, dt.date.today().year)

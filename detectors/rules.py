@@ -209,6 +209,9 @@ class LanguageRules:
     # A generic treaty noun with its complement, for a target no table knows (group
     # `phrase`): "the agreement on visa-free travel".
     written_phrase: re.Pattern[str] | None = None
+    # Numbers that look like years but name something else (model designations such as
+    # "Mirage 2000"): blanked before a clause is dated.
+    not_years: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -697,6 +700,7 @@ def _load_language(directory: Path) -> LanguageRules:
         one_name=_one_name(data.get("subject_name_links"), data.get("articles"), where, line),
         time_tail=_time_tail(data.get("time_tail"), where, line),
         written_phrase=opt("written_phrase"),
+        not_years=opt("not_years"),
     )
 
 

@@ -117,3 +117,16 @@ def test_experts_reporting_a_delivery_still_count() -> None:
     # Third-party reports of deliveries are news: the commentator veto skips arms.
     text = "Iran has shipped ballistic missiles to Russia, Western experts said on Friday."
     assert ARMS in types_of(text, lang="en")
+
+
+def test_model_number_is_no_year() -> None:
+    # `not_years` (_language.yaml): "Mirage 2000" names a jet, not a date; without it the
+    # delivery reads as told about the year 2000, i.e. background.
+    assert ARMS in types_of("Ukraine will get Mirage 2000 jets from France, Macron said.", lang="en")
+    assert ARMS in types_of("Germany has delivered six more PzH 2000 howitzers to Ukraine.", lang="en")
+
+
+def test_a_real_year_still_dates_the_step() -> None:
+    text = "France delivered Mirage jets to India in 2000, the minister recalled on Monday."
+    assert ARMS not in types_of(text, lang="en")
+    assert WITHDRAW not in types_of("Georgia pulled out of the CIS in 2009.", lang="en")
