@@ -42,6 +42,8 @@ FIRES: list[tuple[str, str]] = [
     (WITHDRAW, "Armenia will no longer take part in CSTO events, Pashinyan said on Friday."),
     (WITHDRAW, "Russia will stop participating in the Council of the Baltic Sea States, the ministry said."),
     (WITHDRAW, "Moldova's parliament approved the denunciation of the CIS agreement on the assembly."),
+    (WITHDRAW, "Armenia froze its membership in the CSTO after the bloc failed to help it."),
+    (WITHDRAW, "Following talks in Brussels, Georgia suspended its participation in the CIS council."),
     # arms: shells without a qualifier, aid packages
     (ARMS, "Bulgarian shells have ended up in Ukraine via third countries, a report said."),
     (ARMS, "The Pentagon announced a new $400 million military aid package for Ukraine on Friday."),
@@ -98,6 +100,11 @@ SILENT: list[tuple[str, str]] = [
     (RUPTURE, "Lawmakers asked the government to expel the Russian ambassador."),
     (RUPTURE, "Armenia revoked the accreditation of two Russian journalists on Monday."),
     (ARMS, "Congress is still debating a military aid package for Ukraine."),
+    # background: a step told as the time frame of the news; a frozen membership as a state
+    (WITHDRAW, "After Russia's withdrawal from the grain deal, Ukraine opened its own sea corridor."),
+    (WITHDRAW, "The decision comes after Niger, Mali and Burkina Faso left ECOWAS."),
+    (RUPTURE, "Relations have been tense since Azerbaijan expelled two French diplomats."),
+    (WITHDRAW, "Armenia's frozen membership in the CSTO was one topic of the talks."),
     # declarations: a text adopted without a state that was not there to sign
     (DECL, "The communique was adopted without Russia, which is suspended from the council."),
 ]
