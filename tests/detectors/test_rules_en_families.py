@@ -25,6 +25,10 @@ FIRES: list[tuple[str, str]] = [
     (BOYCOTT, "Aliyev is not going to the CIS summit in Dushanbe, his aide said on Friday."),
     (BOYCOTT, "Pashinyan is not going to attend the CSTO summit in Minsk, his office said."),
     (BOYCOTT, "Minsk will send its ambassador rather than the foreign minister to the OSCE ministerial in Malta."),
+    # stand-ins told first, the absence after them
+    (BOYCOTT, "Premier Li Qiang will lead China's delegation to the G20 summit in Rio, the ministry said, indicating that Xi Jinping will not attend."),
+    (BOYCOTT, "Lavrov will head the Russian delegation at the BRICS summit in Kazan in place of Putin."),
+    (BOYCOTT, "Kazakhstan's prime minister will attend the CSTO summit on behalf of President Tokayev."),
     # withdrawals: bodies of an organisation, names no table knows, numbered agreements,
     # plural possessives, a treaty named by its subject
     (WITHDRAW, "Azerbaijan suspended its membership in the Parliamentary Assembly of the Council of Europe."),
@@ -51,6 +55,10 @@ FIRES: list[tuple[str, str]] = [
     (DECL, "Serbia is not going to sign the EU declaration on sanctions, Vucic said on Monday."),
     (DECL, "The joint statement of the defence ministers was not signed by India, officials said."),
     (DECL, "The communique was issued without Slovakia, which objected to the passage on Ukraine."),
+    # the one member that stayed out; objections told with a participle
+    (DECL, "Hungary was the only EU member not to sign the statement on Ukraine."),
+    (DECL, "The OSCE ministerial ended without a joint declaration, with Russia blocking consensus."),
+    (DECL, "The EU failed to adopt conclusions on China after Lithuania objected."),
     # the near misses' positive twins still fire
     (WITHDRAW, "Kyrgyzstan will leave the EAEU by the end of the year, the president said on Monday."),
     (ARMS, "Belarus has supplied rocket launchers to Azerbaijan, Armenian officials said on Tuesday."),
@@ -105,6 +113,10 @@ SILENT: list[tuple[str, str]] = [
     (WITHDRAW, "The decision comes after Niger, Mali and Burkina Faso left ECOWAS."),
     (RUPTURE, "Relations have been tense since Azerbaijan expelled two French diplomats."),
     (WITHDRAW, "Armenia's frozen membership in the CSTO was one topic of the talks."),
+    # a dinner is no meeting; routine representation without an absence
+    (BOYCOTT, "At the G20 summit, Modi will lead India's delegation but will not attend the dinner."),
+    (BOYCOTT, "Vice President Harris will represent the United States at the inauguration in Mexico City."),
+    (DECL, "Hungary was the only EU member to sign the statement without reservations."),
     # declarations: a text adopted without a state that was not there to sign
     (DECL, "The communique was adopted without Russia, which is suspended from the council."),
 ]
