@@ -85,6 +85,7 @@ SILENT: list[tuple[str, str]] = [
     # other words
     (WITHDRAW, "Orbán's veto leaves EU statement at 26 members"),
     (WITHDRAW, "The dispute left the NATO allies divided over the budget."),
+    (WITHDRAW, "The Armenian delegation left the CSTO headquarters in Moscow after the talks."),
     (WITHDRAW, "Ukraine suspended its participation in the Eurovision Song Contest this year."),
     (WITHDRAW, "The president said talk of Belarus leaving the Union State was nonsense."),
     (WITHDRAW, "Talk of Armenia quitting the CSTO is a fairy tale, the speaker of parliament said."),
