@@ -42,6 +42,13 @@ FIRES: list[tuple[str, str]] = [
     (RUPTURE, "Baku ordered Paris to cut the number of its diplomats in Azerbaijan to twelve."),
     (RUPTURE, "Kosovo closed the Serbian liaison office in Pristina on Friday."),
     (RUPTURE, "The Azerbaijani embassy in Tehran suspended its work after the attack."),
+    (RUPTURE, "Ukraine called its envoy to Budapest home for consultations on Monday."),
+    (RUPTURE, "Armenia's envoy to Minsk has been called home, the ministry said."),
+    (RUPTURE, "The junta gave the French ambassador 48 hours to pack his bags."),
+    (RUPTURE, "Caracas ordered the diplomatic staff of seven Latin American countries to leave."),
+    (RUPTURE, "Prague halved the number of Russian diplomats in the Czech capital."),
+    (RUPTURE, "Honduras switched diplomatic recognition from Taipei to Beijing."),
+    (RUPTURE, "Nauru said it would no longer recognise Taiwan and would seek ties with China."),
     # withdrawals: work in the organisation ended, agreements of the organisation denounced
     (WITHDRAW, "Armenia will no longer take part in CSTO events, Pashinyan said on Friday."),
     (WITHDRAW, "Russia will stop participating in the Council of the Baltic Sea States, the ministry said."),
@@ -114,6 +121,8 @@ SILENT: list[tuple[str, str]] = [
     (WITHDRAW, "The decision comes after Niger, Mali and Burkina Faso left ECOWAS."),
     (RUPTURE, "Relations have been tense since Azerbaijan expelled two French diplomats."),
     (WITHDRAW, "Armenia's frozen membership in the CSTO was one topic of the talks."),
+    (RUPTURE, "Paris called its ambassador in Baku to ask about the arrests."),
+    (RUPTURE, "The opposition said it would no longer recognise Georgia's election results."),
     # a dinner is no meeting; routine representation without an absence
     (BOYCOTT, "At the G20 summit, Modi will lead India's delegation but will not attend the dinner."),
     (BOYCOTT, "Vice President Harris will represent the United States at the inauguration in Mexico City."),
