@@ -55,6 +55,12 @@ FIRES: list[tuple[str, str]] = [
     (WITHDRAW, "Moldova's parliament approved the denunciation of the CIS agreement on the assembly."),
     (WITHDRAW, "Armenia froze its membership in the CSTO after the bloc failed to help it."),
     (WITHDRAW, "Following talks in Brussels, Georgia suspended its participation in the CIS council."),
+    (WITHDRAW, "Russia will stop being a party to the European Convention on Human Rights."),
+    (WITHDRAW, "Armenia no longer considers itself a member of the CSTO, Pashinyan said."),
+    (WITHDRAW, "Kyrgyzstan will not remain in the CSTO if it fails to help, Japarov warned."),
+    (WITHDRAW, "Trump signed an executive order withdrawing the United States from the World Health Organization."),
+    (WITHDRAW, "Belarus announces pull-out from CFE treaty"),
+    (WITHDRAW, "Moldova has notified the CIS that it is terminating three agreements, the ministry said."),
     # arms: shells without a qualifier, aid packages
     (ARMS, "Bulgarian shells have ended up in Ukraine via third countries, a report said."),
     (ARMS, "The Pentagon announced a new $400 million military aid package for Ukraine on Friday."),
@@ -123,6 +129,9 @@ SILENT: list[tuple[str, str]] = [
     (WITHDRAW, "Armenia's frozen membership in the CSTO was one topic of the talks."),
     (RUPTURE, "Paris called its ambassador in Baku to ask about the arrests."),
     (RUPTURE, "The opposition said it would no longer recognise Georgia's election results."),
+    (WITHDRAW, "Kyrgyzstan will not remain silent about the CSTO's failures, Japarov said."),
+    (WITHDRAW, "Moldova is terminating three gas contracts with Russian suppliers."),
+    (WITHDRAW, "The bill would take Armenia out of the CSTO, an opposition lawmaker said."),
     # a dinner is no meeting; routine representation without an absence
     (BOYCOTT, "At the G20 summit, Modi will lead India's delegation but will not attend the dinner."),
     (BOYCOTT, "Vice President Harris will represent the United States at the inauguration in Mexico City."),
