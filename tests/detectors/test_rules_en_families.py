@@ -72,6 +72,8 @@ FIRES: list[tuple[str, str]] = [
     (DECL, "Hungary was the only EU member not to sign the statement on Ukraine."),
     (DECL, "The OSCE ministerial ended without a joint declaration, with Russia blocking consensus."),
     (DECL, "The EU failed to adopt conclusions on China after Lithuania objected."),
+    # "signs" as a verb is no "no signs of" report
+    (DECL, "India did not sign the final communique of the peace conference, an official said."),
     # the near misses' positive twins still fire
     (WITHDRAW, "Kyrgyzstan will leave the EAEU by the end of the year, the president said on Monday."),
     (ARMS, "Belarus has supplied rocket launchers to Azerbaijan, Armenian officials said on Tuesday."),
@@ -132,6 +134,8 @@ SILENT: list[tuple[str, str]] = [
     (WITHDRAW, "Kyrgyzstan will not remain silent about the CSTO's failures, Japarov said."),
     (WITHDRAW, "Moldova is terminating three gas contracts with Russian suppliers."),
     (WITHDRAW, "The bill would take Armenia out of the CSTO, an opposition lawmaker said."),
+    (WITHDRAW, "Kremlin: no signals that Armenia plans to leave the CSTO"),
+    (WITHDRAW, "Russia would regret Armenia's exit from the CSTO, Lavrov said."),
     # a dinner is no meeting; routine representation without an absence
     (BOYCOTT, "At the G20 summit, Modi will lead India's delegation but will not attend the dinner."),
     (BOYCOTT, "Vice President Harris will represent the United States at the inauguration in Mexico City."),
