@@ -78,7 +78,7 @@ FIRES: list[tuple[str, str]] = [
     (WITHDRAW, "Kyrgyzstan will leave the EAEU by the end of the year, the president said on Monday."),
     (ARMS, "Belarus has supplied rocket launchers to Azerbaijan, Armenian officials said on Tuesday."),
     (ARMS, "The first French howitzers arrived in Armenia after months of delays."),
-]
+]  # fmt: skip
 
 SILENT: list[tuple[str, str]] = [
     # "going to" + another verb is no trip to a meeting
@@ -142,7 +142,7 @@ SILENT: list[tuple[str, str]] = [
     (DECL, "Hungary was the only EU member to sign the statement without reservations."),
     # declarations: a text adopted without a state that was not there to sign
     (DECL, "The communique was adopted without Russia, which is suspended from the council."),
-]
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("etype", "text"), FIRES)
@@ -164,8 +164,12 @@ def test_experts_reporting_a_delivery_still_count() -> None:
 def test_model_number_is_no_year() -> None:
     # `not_years` (_language.yaml): "Mirage 2000" names a jet, not a date; without it the
     # delivery reads as told about the year 2000, i.e. background.
-    assert ARMS in types_of("Ukraine will get Mirage 2000 jets from France, Macron said.", lang="en")
-    assert ARMS in types_of("Germany has delivered six more PzH 2000 howitzers to Ukraine.", lang="en")
+    assert ARMS in types_of(
+        "Ukraine will get Mirage 2000 jets from France, Macron said.", lang="en"
+    )
+    assert ARMS in types_of(
+        "Germany has delivered six more PzH 2000 howitzers to Ukraine.", lang="en"
+    )
 
 
 def test_a_real_year_still_dates_the_step() -> None:
