@@ -74,6 +74,11 @@ FIRES: list[tuple[str, str]] = [
     (DECL, "The EU failed to adopt conclusions on China after Lithuania objected."),
     # "signs" as a verb is no "no signs of" report
     (DECL, "India did not sign the final communique of the peace conference, an official said."),
+    # a state staying out of a text, the lone holdout, missing from a list of aligners
+    (DECL, "India stays away from SCO statement condemning strikes on Iran"),
+    (DECL, "Without Hungary's backing, the statement was issued by the other 26 member states."),
+    (DECL, "The statement was backed by 26 of the 27 member states, with Hungary the lone holdout."),
+    (DECL, "Georgia was absent from the list of countries that aligned with the EU declaration."),
     # the near misses' positive twins still fire
     (WITHDRAW, "Kyrgyzstan will leave the EAEU by the end of the year, the president said on Monday."),
     (ARMS, "Belarus has supplied rocket launchers to Azerbaijan, Armenian officials said on Tuesday."),
@@ -136,6 +141,8 @@ SILENT: list[tuple[str, str]] = [
     (WITHDRAW, "The bill would take Armenia out of the CSTO, an opposition lawmaker said."),
     (WITHDRAW, "Kremlin: no signals that Armenia plans to leave the CSTO"),
     (WITHDRAW, "Russia would regret Armenia's exit from the CSTO, Lavrov said."),
+    (BOYCOTT, "India stays away from SCO statement condemning strikes on Iran"),
+    (DECL, "Georgia was absent from the group photo at the EU summit."),
     # a dinner is no meeting; routine representation without an absence
     (BOYCOTT, "At the G20 summit, Modi will lead India's delegation but will not attend the dinner."),
     (BOYCOTT, "Vice President Harris will represent the United States at the inauguration in Mexico City."),
