@@ -25,6 +25,7 @@ FIRES: list[tuple[str, str]] = [
     (BOYCOTT, "Aliyev is not going to the CIS summit in Dushanbe, his aide said on Friday."),
     (BOYCOTT, "Pashinyan is not going to attend the CSTO summit in Minsk, his office said."),
     (BOYCOTT, "Minsk will send its ambassador rather than the foreign minister to the OSCE ministerial in Malta."),
+    (BOYCOTT, "Pashinyan stays home as CSTO leaders gather in Minsk"),
     # stand-ins told first, the absence after them
     (BOYCOTT, "Premier Li Qiang will lead China's delegation to the G20 summit in Rio, the ministry said, indicating that Xi Jinping will not attend."),
     (BOYCOTT, "Lavrov will head the Russian delegation at the BRICS summit in Kazan in place of Putin."),
@@ -143,6 +144,7 @@ SILENT: list[tuple[str, str]] = [
     (WITHDRAW, "Russia would regret Armenia's exit from the CSTO, Lavrov said."),
     (BOYCOTT, "India stays away from SCO statement condemning strikes on Iran"),
     (DECL, "Georgia was absent from the group photo at the EU summit."),
+    (BOYCOTT, "Pashinyan stayed home while his wife visited the summit of Mount Aragats."),
     # a dinner is no meeting; routine representation without an absence
     (BOYCOTT, "At the G20 summit, Modi will lead India's delegation but will not attend the dinner."),
     (BOYCOTT, "Vice President Harris will represent the United States at the inauguration in Mexico City."),
