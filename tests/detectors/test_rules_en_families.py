@@ -81,6 +81,7 @@ FIRES: list[tuple[str, str]] = [
     (DECL, "The statement was backed by 26 of the 27 member states, with Hungary the lone holdout."),
     (DECL, "Georgia was absent from the list of countries that aligned with the EU declaration."),
     # the near misses' positive twins still fire
+    (ARMS, "Azerbaijan bought Israeli drones worth $1.2 billion this week, officials said."),
     (WITHDRAW, "Kyrgyzstan will leave the EAEU by the end of the year, the president said on Monday."),
     (ARMS, "Belarus has supplied rocket launchers to Azerbaijan, Armenian officials said on Tuesday."),
     (ARMS, "The first French howitzers arrived in Armenia after months of delays."),
@@ -145,6 +146,9 @@ SILENT: list[tuple[str, str]] = [
     (BOYCOTT, "India stays away from SCO statement condemning strikes on Iran"),
     (DECL, "Georgia was absent from the group photo at the EU summit."),
     (BOYCOTT, "Pashinyan stayed home while his wife visited the summit of Mount Aragats."),
+    (ARMS, "Azerbaijan bought most of its weapons from Israel and Turkey over the past decade."),
+    (ARMS, "Weapons sent to Ukraine are resold on the black market, Moscow claimed without evidence."),
+    (ARMS, "India is ready to supply more weapons to Armenia if asked, the envoy said."),
     # a dinner is no meeting; routine representation without an absence
     (BOYCOTT, "At the G20 summit, Modi will lead India's delegation but will not attend the dinner."),
     (BOYCOTT, "Vice President Harris will represent the United States at the inauguration in Mexico City."),
