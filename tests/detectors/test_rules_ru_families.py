@@ -1,0 +1,88 @@
+"""Russian rules by phrasing family (issue 10, round 4): each family with several
+inflected forms (aspect, tense, noun) firing, and a near miss staying silent. Sentences are
+invented for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.detectors.conftest import types_of
+
+BOYCOTT, WITHDRAW, ARMS, RUPTURE, DECL = (
+    "summit_boycott",
+    "withdrawal_statement",
+    "arms_transfer",
+    "diplomatic_rupture",
+    "declaration_refusal",
+)
+
+FIRES = [
+    # Withdrawals: a membership frozen or suspended, in every aspect and as a noun.
+    (WITHDRAW, "Армения приостановила членство в ОДКБ."),
+    (WITHDRAW, "Армения приостанавливает своё членство в ОДКБ."),
+    (WITHDRAW, "Армения приостановит членство в ОДКБ, заявил Пашинян."),
+    (WITHDRAW, "Власти Армении объявили о приостановке членства в ОДКБ."),
+    (WITHDRAW, "Ереван замораживает участие в ОДКБ."),
+    (WITHDRAW, "Ереван объявил о заморозке своего участия в ОДКБ."),
+    # Ruptures: an envoy's accreditation, agrément or immunity withdrawn.
+    (RUPTURE, "Нигер отозвал аккредитацию посла Франции."),
+    (RUPTURE, "Власти Нигера лишили посла Франции аккредитации."),
+    (RUPTURE, "Нигер лишил посла Франции дипломатического иммунитета."),
+    (RUPTURE, "Правительство Мали отозвало агреман у посла Франции."),
+    (RUPTURE, "Литва аннулировала агреман, выданный послу России."),
+    (RUPTURE, "Хунта отозвала аккредитацию французского посла и потребовала от полиции выдворить его из страны."),
+    # Ruptures: an embassy's work suspended or closed, any aspect.
+    (RUPTURE, "Азербайджан приостанавливает деятельность своего посольства в Иране."),
+    (RUPTURE, "Азербайджан приостановил деятельность посольства в Тегеране."),
+    (RUPTURE, "Латвия закрывает посольство в Минске."),
+    (RUPTURE, "Посольство Эквадора в Мексике приостанавливает работу."),
+    # Ruptures: ties cut, every aspect of each verb.
+    (RUPTURE, "Боливия прерывает дипломатические отношения с Израилем."),
+    (RUPTURE, "Эстония понижает уровень дипломатических отношений с Россией."),
+    (RUPTURE, "Армения замораживает дипломатические отношения с Белоруссией."),
+    (RUPTURE, "Ирак приостанавливает дипломатические отношения со Швецией."),
+    (RUPTURE, "Нигер разорвет дипломатические отношения с Францией."),
+    # Arms: passive delivery with the goods first.
+    (ARMS, "Около тысячи контейнеров с боеприпасами из КНДР были доставлены в Россию."),
+    (ARMS, "Гаубицы Caesar переданы Армении."),
+    (ARMS, "Первые F-16 будут переданы Украине летом."),
+    (ARMS, "Иранские беспилотники были переправлены в Россию по Каспийскому морю."),
+    # Declarations: issued without someone, a passage dropped at someone's insistence.
+    (DECL, "Коммюнике было опубликовано без подписей Индии, Саудовской Аравии и ЮАР."),
+    (DECL, "Итоговое заявление было принято без Венгрии."),
+    (DECL, "Декларация саммита подписана без поддержки Турции."),
+    (DECL, "По настоянию Турции из итоговой декларации убрали пункт о курдах."),
+    (DECL, "Абзац о миграции был исключён из заявления саммита по требованию Польши и Венгрии."),
+    (DECL, "Из проекта декларации удалили раздел об Украине из-за позиции Китая."),
+]
+
+SILENT = [
+    # A journalist's accreditation is no rupture.
+    "Министерство иностранных дел отозвало аккредитацию корреспондента немецкого телеканала.",
+    # An agrément given, a branch of a bank closed.
+    "Баку дал агреман на назначение нового посла Ирана.",
+    "Банк приостановил работу отделения в Минске.",
+    # Drills are no membership.
+    "Армения приостановила участие в учениях ОДКБ.",
+    "Армения приостанавливает участие в манёврах ОДКБ.",
+    # Analysts not ruling an exit out are not the state.
+    "Эксперты не исключают, что Армения выйдет из ОДКБ.",
+    # Others urging a boycott.
+    "Украинский МИД призвал лидеров отказаться от поездки на саммит БРИКС в Казани.",
+    "Оппозиция призывает президента не ехать на саммит ОДКБ.",
+    # A state's own forces moved for drills.
+    "Российские ракеты были доставлены в Белоруссию для учений.",
+    # A declaration adopted without a state's *participation* (it was not there) and a bill.
+    "Декларация была принята без участия России.",
+    "Из законопроекта по требованию оппозиции исключили пункт о налогах.",
+]
+
+
+@pytest.mark.parametrize(("etype", "text"), FIRES)
+def test_ru_family_fires(etype: str, text: str) -> None:
+    assert etype in types_of(text, lang="ru"), text
+
+
+@pytest.mark.parametrize("text", SILENT)
+def test_ru_family_near_miss_silent(text: str) -> None:
+    assert types_of(text, lang="ru") == set(), text
