@@ -86,3 +86,39 @@ def test_ru_family_fires(etype: str, text: str) -> None:
 @pytest.mark.parametrize("text", SILENT)
 def test_ru_family_near_miss_silent(text: str) -> None:
     assert types_of(text, lang="ru") == set(), text
+
+
+# Boycotts told by the venue only, the meeting named in the title (scope `context`).
+SUMMIT_TITLE = "Саммит ОДКБ пройдет в Минске 28 ноября"
+VENUE_ONLY = [
+    "Пашинян не поедет в Минск, сообщила его пресс-секретарь.",
+    "В Минск Пашинян не поедет, сообщили в правительстве.",
+    "Премьер-министр Армении не полетит в Минск.",
+    "Пашинян так и не приехал в Минск.",
+]
+
+
+@pytest.mark.parametrize("text", VENUE_ONLY)
+def test_ru_venue_only_boycott_needs_a_meeting_in_context(text: str) -> None:
+    assert BOYCOTT in types_of(text, title=SUMMIT_TITLE, lang="ru"), text
+    assert BOYCOTT not in types_of(text, title="Новости дня", lang="ru"), text
+
+
+def test_ru_venue_only_boycott_near_misses() -> None:
+    for text in (
+        "Президент Киргизии не поедет в Минск из-за болезни.",
+        "Лукашенко не поедет в Москву на парад Победы.",
+    ):
+        assert types_of(text, title=SUMMIT_TITLE, lang="ru") == set(), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Пашинян не полетит в Минск на саммит ОДКБ.",
+        "Пашинян не присоединится к саммиту ОДКБ.",
+        "Армения не представлена на саммите ОДКБ.",
+    ],
+)
+def test_ru_more_attend_verbs(text: str) -> None:
+    assert BOYCOTT in types_of(text, lang="ru"), text
