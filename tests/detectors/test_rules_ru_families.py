@@ -75,7 +75,28 @@ SILENT = [
     # A declaration adopted without a state's *participation* (it was not there) and a bill.
     "Декларация была принята без участия России.",
     "Из законопроекта по требованию оппозиции исключили пункт о налогах.",
+    # Old steps dated by a spelled-out span, or told as known.
+    "Три года назад Россия вышла из Совета Европы.",
+    "Армения заморозила участие в ОДКБ год назад.",
+    "Полгода назад Ереван отозвал посла из Минска.",
+    "Как известно, Армения заморозила участие в ОДКБ.",
+    "Армения, как известно, заморозила участие в ОДКБ.",
+    # An opposition leader's word, and deputies' demand to expel an envoy.
+    "Лидер оппозиционной партии заявил, что Армения должна выйти из ОДКБ.",
+    "Оппозиционный депутат считает, что стране пора покинуть ЕАЭС.",
+    "Депутаты потребовали выслать посла России.",
 ]
+
+# The same steps told as news still fire.
+NEWS_AFTER_OLD = [
+    (WITHDRAW, "Год назад Россия вышла из ДОВСЕ, а сегодня Москва объявила о выходе из Конвенции о защите прав человека."),
+    (WITHDRAW, "Правительство Армении, несмотря на критику оппозиции, объявило о выходе из ОДКБ."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("etype", "text"), NEWS_AFTER_OLD)
+def test_ru_news_next_to_old_steps_fires(etype: str, text: str) -> None:
+    assert etype in types_of(text, lang="ru"), text
 
 
 @pytest.mark.parametrize(("etype", "text"), FIRES)
