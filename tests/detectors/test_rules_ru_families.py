@@ -143,3 +143,38 @@ def test_ru_venue_only_boycott_near_misses() -> None:
 )
 def test_ru_more_attend_verbs(text: str) -> None:
     assert BOYCOTT in types_of(text, lang="ru"), text
+
+
+ARMS_FIRES = [
+    # Contracts and deals told from either side, with "о покупке/о продаже".
+    "Армения заключила сделку с Индией о покупке зенитных систем.",
+    "Сербия подписала с Францией контракт о покупке 12 истребителей Rafale.",
+    "Турция заключила соглашение о продаже беспилотников Кувейту.",
+    # Aid packages for a named recipient.
+    "Вашингтон выделил Киеву новый пакет военной помощи.",
+    "Пентагон объявил о новом пакете военной помощи для Украины.",
+    # "вооружает" as a giving verb.
+    "Израиль вооружает Азербайджан беспилотниками.",
+    "Иран вооружил хуситов ракетами.",
+]
+
+ARMS_SILENT = [
+    # A state's own industry supplying its own forces.
+    "Уралвагонзавод передал Минобороны России партию танков Т-90М.",
+    "Армия Азербайджана получила новые танки от отечественного завода.",
+    "Завод имени Дегтярева поставил в войска партию пулеметов.",
+    # Readiness is no supply; money for development is no package.
+    "Индия готова поставлять Армении оружие.",
+    "Минобороны выделило 1 миллиард рублей на разработку беспилотников.",
+    "Россия вооружает свою армию новыми танками.",
+]
+
+
+@pytest.mark.parametrize("text", ARMS_FIRES)
+def test_ru_arms_family_fires(text: str) -> None:
+    assert ARMS in types_of(text, lang="ru"), text
+
+
+@pytest.mark.parametrize("text", ARMS_SILENT)
+def test_ru_arms_near_miss_silent(text: str) -> None:
+    assert types_of(text, lang="ru") == set(), text
