@@ -178,3 +178,31 @@ def test_ru_arms_family_fires(text: str) -> None:
 @pytest.mark.parametrize("text", ARMS_SILENT)
 def test_ru_arms_near_miss_silent(text: str) -> None:
     assert types_of(text, lang="ru") == set(), text
+
+
+STAND_IN_FIRES = [
+    "Делегацию Армении на саммите ОДКБ возглавит вице-премьер Мгер Григорян.",
+    "Армению на саммите СНГ представит вице-премьер Мгер Григорян.",
+    "Интересы Еревана на саммите ЕАЭС будет представлять вице-премьер.",
+    "На саммите БРИКС Россию представит министр иностранных дел Сергей Лавров.",
+    "Армения будет представлена на саммите вице-премьером.",
+    "Делегацию Азербайджана на саммите возглавлял посол.",
+]
+
+STAND_IN_SILENT = [
+    # The head of state leads; no summit; a ministers' meeting led by a deputy minister.
+    "Делегацию Казахстана на саммите ОДКБ возглавит президент Токаев.",
+    "Делегацию Армении на переговорах возглавит вице-премьер.",
+    "Армению на заседании СМИД ОДКБ представит замминистра.",
+    "Армения представит на саммите свои предложения, сообщил министр.",
+]
+
+
+@pytest.mark.parametrize("text", STAND_IN_FIRES)
+def test_ru_stand_in_without_vmesto_fires(text: str) -> None:
+    assert BOYCOTT in types_of(text, lang="ru"), text
+
+
+@pytest.mark.parametrize("text", STAND_IN_SILENT)
+def test_ru_stand_in_near_miss_silent(text: str) -> None:
+    assert types_of(text, lang="ru") == set(), text
