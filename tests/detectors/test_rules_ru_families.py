@@ -206,3 +206,32 @@ def test_ru_stand_in_without_vmesto_fires(text: str) -> None:
 @pytest.mark.parametrize("text", STAND_IN_SILENT)
 def test_ru_stand_in_near_miss_silent(text: str) -> None:
     assert types_of(text, lang="ru") == set(), text
+
+
+DECL_FIRES = [
+    "Итоговую декларацию саммита Армения так и не подписала.",
+    "Совместное заявление министров Венгрия не поддержала.",
+    "Венгрия выступила против совместного заявления ЕС по Израилю.",
+    "Словакия и Венгрия дистанцировались от итогового коммюнике.",
+    "Под итоговым документом нет подписи Армении.",
+    "Армения отозвала свою подпись под декларацией.",
+    "Россия возразила против формулировок итогового коммюнике, и документ не был принят.",
+]
+
+DECL_SILENT = [
+    "Россия выступила против проекта резолюции.",
+    "Депутаты выступили против законопроекта.",
+    "Оппозиция отказалась подписать совместное заявление с правительством.",
+    "Армения не исключает, что не подпишет итоговый документ.",
+    "Под итоговым документом стоят подписи всех участников.",
+]
+
+
+@pytest.mark.parametrize("text", DECL_FIRES)
+def test_ru_declaration_family_fires(text: str) -> None:
+    assert DECL in types_of(text, lang="ru"), text
+
+
+@pytest.mark.parametrize("text", DECL_SILENT)
+def test_ru_declaration_near_miss_silent(text: str) -> None:
+    assert types_of(text, lang="ru") == set(), text
