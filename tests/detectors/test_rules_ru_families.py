@@ -235,3 +235,28 @@ def test_ru_declaration_family_fires(text: str) -> None:
 @pytest.mark.parametrize("text", DECL_SILENT)
 def test_ru_declaration_near_miss_silent(text: str) -> None:
     assert types_of(text, lang="ru") == set(), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Путин не поедет на саммит БРИКС в ЮАР и примет участие в нем по видеосвязи.",
+        "Путин не будет лично присутствовать на саммите, а выступит по видеосвязи.",
+        "На саммите не было Пашиняна.",
+        "На саммите ОДКБ не будет президентов Армении и Киргизии.",
+    ],
+)
+def test_ru_absence_in_person_and_not_there_fire(text: str) -> None:
+    assert BOYCOTT in types_of(text, lang="ru"), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Путин примет участие в саммите БРИКС по видеосвязи.",
+        "Пашинян не смог приехать на саммит и выступил по видеосвязи.",
+        "На саммите не было разногласий, заявил Лавров.",
+    ],
+)
+def test_ru_remote_attendance_stays_silent(text: str) -> None:
+    assert BOYCOTT not in types_of(text, lang="ru"), text
