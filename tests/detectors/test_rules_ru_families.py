@@ -260,3 +260,25 @@ def test_ru_absence_in_person_and_not_there_fire(text: str) -> None:
 )
 def test_ru_remote_attendance_stays_silent(text: str) -> None:
     assert BOYCOTT not in types_of(text, lang="ru"), text
+
+
+WITHDRAW_SILENT = [
+    # Others on the right to leave, denials told as "речи не идёт", media claims.
+    "Песков заявил, что решение о выходе из ОДКБ — суверенное право Армении.",
+    "Мы уважаем право Армении выйти из ОДКБ, сказал Песков.",
+    "Армения имеет право выйти из ОДКБ, напомнил Песков.",
+    "Пашинян: о выходе из ОДКБ речи не идет.",
+    "Речь о выходе из ЕАЭС не идёт, подчеркнул министр.",
+    "Армения вступит в ЕС и выйдет из ЕАЭС, утверждают СМИ.",
+    "Ереван готовится к выходу из ОДКБ, пишут армянские СМИ.",
+]
+
+
+@pytest.mark.parametrize("text", WITHDRAW_SILENT)
+def test_ru_withdrawal_near_miss_silent(text: str) -> None:
+    assert types_of(text, lang="ru") == set(), text
+
+
+def test_ru_exercising_the_right_to_leave_fires() -> None:
+    text = "Армения воспользовалась правом на выход из ОДКБ и уведомила секретариат."
+    assert WITHDRAW in types_of(text, lang="ru")
