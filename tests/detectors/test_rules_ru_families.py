@@ -4,8 +4,11 @@ invented for these tests."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from detectors import detect
 from tests.detectors.conftest import types_of
 
 BOYCOTT, WITHDRAW, ARMS, RUPTURE, DECL = (
@@ -282,3 +285,18 @@ def test_ru_withdrawal_near_miss_silent(text: str) -> None:
 def test_ru_exercising_the_right_to_leave_fires() -> None:
     text = "Армения воспользовалась правом на выход из ОДКБ и уведомила секретариат."
     assert WITHDRAW in types_of(text, lang="ru")
+
+
+@pytest.mark.parametrize(
+    ("text", "actor"),
+    [
+        ("Египет отозвал посла из Израиля.", "Egypt"),
+        ("Бердымухамедов не примет участия в саммите СНГ.", "Turkmenistan"),
+        ("Траоре не поедет на саммит ЭКОВАС.", "Burkina Faso"),
+        ("Ортега разорвал дипломатические отношения с Израилем.", "Nicaragua"),
+        ("Сикорский отказался подписать совместное заявление.", "Poland"),
+    ],
+)
+def test_ru_names_of_known_actors(text: str, actor: str) -> None:
+    found = {a for d in detect(text, lang="ru", published=dt.date(2024, 6, 1)) for a in d.actors}
+    assert actor in found, (text, found)
