@@ -300,3 +300,15 @@ def test_ru_exercising_the_right_to_leave_fires() -> None:
 def test_ru_names_of_known_actors(text: str, actor: str) -> None:
     found = {a for d in detect(text, lang="ru", published=dt.date(2024, 6, 1)) for a in d.actors}
     assert actor in found, (text, found)
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("США вышли из Всемирной организации здравоохранения.", "WHO"),
+        ("Россия вышла из Черноморской зерновой инициативы.", "Black Sea Grain Initiative"),
+    ],
+)
+def test_ru_full_names_of_organisations(text: str, target: str) -> None:
+    found = [d.target for d in detect(text, lang="ru", published=dt.date(2024, 6, 1))]
+    assert target in found, (text, found)
