@@ -312,3 +312,27 @@ def test_ru_names_of_known_actors(text: str, actor: str) -> None:
 def test_ru_full_names_of_organisations(text: str, target: str) -> None:
     found = [d.target for d in detect(text, lang="ru", published=dt.date(2024, 6, 1))]
     assert target in found, (text, found)
+
+
+RUPTURE_MORE = [
+    "Литва понизила статус дипмиссии России до уровня временного поверенного.",
+    "Россия приняла решение закрыть генконсульство Эстонии в Петербурге.",
+    "Россия объявила о прекращении дипломатических отношений с Грузией.",
+    "Грузия прекращает дипотношения с Россией.",
+]
+
+RUPTURE_MORE_SILENT = [
+    "Литва не намерена прекращать дипломатические отношения с Белоруссией.",
+    "Компания понизила цены до уровня прошлого года.",
+    "Страны договорились о прекращении огня.",
+]
+
+
+@pytest.mark.parametrize("text", RUPTURE_MORE)
+def test_ru_rupture_more_forms_fire(text: str) -> None:
+    assert RUPTURE in types_of(text, lang="ru"), text
+
+
+@pytest.mark.parametrize("text", RUPTURE_MORE_SILENT)
+def test_ru_rupture_more_near_misses(text: str) -> None:
+    assert types_of(text, lang="ru") == set(), text
