@@ -336,3 +336,23 @@ def test_ru_rupture_more_forms_fire(text: str) -> None:
 @pytest.mark.parametrize("text", RUPTURE_MORE_SILENT)
 def test_ru_rupture_more_near_misses(text: str) -> None:
     assert types_of(text, lang="ru") == set(), text
+
+
+@pytest.mark.parametrize(
+    ("text", "etype", "actors"),
+    [
+        ("Мали, Буркина-Фасо и Нигер отозвали послов из Алжира.", RUPTURE, ("Mali", "Burkina Faso", "Niger")),
+        ("Венгрия, Словакия и Австрия отказались подписать совместное заявление.", DECL, ("Hungary", "Slovakia", "Austria")),
+        ("Армения, Молдавия и Азербайджан не примут участия в саммите СНГ.", BOYCOTT, ("Armenia", "Moldova", "Azerbaijan")),
+        ("Литва, Латвия и Эстония вышли из Оттавской конвенции.", WITHDRAW, ("Lithuania", "Latvia", "Estonia")),
+    ],
+)  # fmt: skip
+def test_ru_lists_keep_every_member(text: str, etype: str, actors: tuple[str, ...]) -> None:
+    found = [d for d in detect(text, lang="ru", published=dt.date(2024, 6, 1)) if d.type.value == etype]
+    assert found and found[0].actors == actors, (text, found)
+
+
+def test_ru_list_acting_on_a_third_state_keeps_the_third_as_target() -> None:
+    text = "Мали, Буркина-Фасо и Нигер отозвали послов из Алжира."
+    [d] = detect(text, lang="ru", published=dt.date(2024, 6, 1))
+    assert d.target == "Algeria"
