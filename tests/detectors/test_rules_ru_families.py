@@ -33,7 +33,10 @@ FIRES = [
     (RUPTURE, "Нигер лишил посла Франции дипломатического иммунитета."),
     (RUPTURE, "Правительство Мали отозвало агреман у посла Франции."),
     (RUPTURE, "Литва аннулировала агреман, выданный послу России."),
-    (RUPTURE, "Хунта отозвала аккредитацию французского посла и потребовала от полиции выдворить его из страны."),
+    (
+        RUPTURE,
+        "Хунта отозвала аккредитацию французского посла и потребовала от полиции выдворить его из страны.",
+    ),
     # Ruptures: an embassy's work suspended or closed, any aspect.
     (RUPTURE, "Азербайджан приостанавливает деятельность своего посольства в Иране."),
     (RUPTURE, "Азербайджан приостановил деятельность посольства в Тегеране."),
@@ -351,7 +354,9 @@ def test_ru_rupture_more_near_misses(text: str) -> None:
     ],
 )  # fmt: skip
 def test_ru_lists_keep_every_member(text: str, etype: str, actors: tuple[str, ...]) -> None:
-    found = [d for d in detect(text, lang="ru", published=dt.date(2024, 6, 1)) if d.type.value == etype]
+    found = [
+        d for d in detect(text, lang="ru", published=dt.date(2024, 6, 1)) if d.type.value == etype
+    ]
     assert found and found[0].actors == actors, (text, found)
 
 
