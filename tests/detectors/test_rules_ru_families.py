@@ -364,3 +364,33 @@ def test_ru_list_acting_on_a_third_state_keeps_the_third_as_target() -> None:
     text = "Мали, Буркина-Фасо и Нигер отозвали послов из Алжира."
     [d] = detect(text, lang="ru", published=dt.date(2024, 6, 1))
     assert d.target == "Algeria"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Пашинян не едет на саммит ОДКБ",
+        "Пашинян не летит на саммит ЕАЭС",
+        "Санду не собирается на саммит СНГ",
+        "Армения вновь не пришла на заседание ОДКБ",
+        "Армения не делегировала своего представителя на заседание Совета министров обороны ОДКБ",
+    ],
+)
+def test_ru_present_tense_and_headline_boycotts(text: str) -> None:
+    assert BOYCOTT in types_of(text, lang="ru"), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Армения не собирается бойкотировать саммит ОДКБ.",
+        "Армения не намерена пропускать саммит ОДКБ.",
+        "Армения не будет бойкотировать саммит.",
+        "Бойкотировать саммит Армения не станет.",
+        "Пашинян не пропустит саммит ЕАЭС.",
+        "Пашинян едет на саммит ОДКБ.",
+        "Поезд не едет в Минск из-за ремонта путей.",
+    ],
+)
+def test_ru_boycott_denied_or_attended_stays_silent(text: str) -> None:
+    assert types_of(text, lang="ru") == set(), text
