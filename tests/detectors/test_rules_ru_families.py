@@ -394,3 +394,25 @@ def test_ru_present_tense_and_headline_boycotts(text: str) -> None:
 )
 def test_ru_boycott_denied_or_attended_stays_silent(text: str) -> None:
     assert types_of(text, lang="ru") == set(), text
+
+
+# Each step negated or denied, in several aspects (they fired on main).
+DENIED_STEPS = [
+    "Армения не намерена приостанавливать членство в ОДКБ.",
+    "Армения не приостанавливала членство в ОДКБ, заявил МИД.",
+    "Армения не будет замораживать участие в ОДКБ.",
+    "Армения не отзывала посла из Минска, заявили в МИД.",
+    "Россия не выдворяла эстонских дипломатов.",
+    "Молдавия не будет закрывать посольство в Москве.",
+    "Армения не отказывалась подписывать декларацию.",
+]
+
+
+@pytest.mark.parametrize("text", DENIED_STEPS)
+def test_ru_denied_steps_stay_silent(text: str) -> None:
+    assert types_of(text, lang="ru") == set(), text
+
+
+def test_ru_not_only_is_no_denial() -> None:
+    text = "Армения не только отозвала посла, но и выслала дипломатов."
+    assert RUPTURE in types_of(text, lang="ru")
