@@ -416,3 +416,30 @@ def test_ru_denied_steps_stay_silent(text: str) -> None:
 def test_ru_not_only_is_no_denial() -> None:
     text = "Армения не только отозвала посла, но и выслала дипломатов."
     assert RUPTURE in types_of(text, lang="ru")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Почему Пашинян не едет на саммит ОДКБ",
+        "Зачем Армении выходить из ОДКБ",
+        "Что будет, если Армения выйдет из ОДКБ",
+        "Армения могла бы выйти из ОДКБ, считает бывший министр.",
+        "Выход Армении из ОДКБ возможен, допустил экс-президент.",
+        "Армении следует выйти из ОДКБ, считает бывший министр.",
+        "Армения рассчитывает получить от Индии новые системы ПВО.",
+    ],
+)
+def test_ru_questions_and_others_opinions_stay_silent(text: str) -> None:
+    assert types_of(text, lang="ru") == set(), text
+
+
+@pytest.mark.parametrize(
+    ("etype", "text"),
+    [
+        (WITHDRAW, "Армения вышла из ОДКБ, сообщил МИД."),
+        (ARMS, "КНДР поставила России артиллерийские снаряды, пишут журналисты."),
+    ],
+)
+def test_ru_state_and_third_party_reports_still_fire(etype: str, text: str) -> None:
+    assert etype in types_of(text, lang="ru"), text
