@@ -443,3 +443,15 @@ def test_ru_questions_and_others_opinions_stay_silent(text: str) -> None:
 )
 def test_ru_state_and_third_party_reports_still_fire(etype: str, text: str) -> None:
     assert etype in types_of(text, lang="ru"), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Последний российский военный покинул миссию ООН в Мали.",
+        "Армения отозвала посла в России в связи с назначением на новую должность.",
+        "Посол России отозван по истечении срока полномочий.",
+    ],
+)
+def test_ru_missions_and_rotations_stay_silent(text: str) -> None:
+    assert types_of(text, lang="ru") == set(), text
