@@ -455,3 +455,31 @@ def test_ru_state_and_third_party_reports_still_fire(etype: str, text: str) -> N
 )
 def test_ru_missions_and_rotations_stay_silent(text: str) -> None:
     assert types_of(text, lang="ru") == set(), text
+
+
+@pytest.mark.parametrize(
+    ("text", "actor", "target"),
+    [
+        ("В Армению прибыли французские бронемашины Bastion.", "France", "Armenia"),
+        ("Израильские беспилотники поступили на вооружение армии Азербайджана.", "Israel", "Azerbaijan"),
+        ("Азербайджан принял на вооружение турецкие беспилотники Akinci.", "Turkey", "Azerbaijan"),
+        ("На вооружение армии Армении поступили индийские РСЗО Pinaka.", "India", "Armenia"),
+    ],
+)  # fmt: skip
+def test_ru_foreign_weapons_entering_service(text: str, actor: str, target: str) -> None:
+    found = [
+        d for d in detect(text, lang="ru", published=dt.date(2024, 6, 1)) if d.type.value == ARMS
+    ]
+    assert found and actor in found[0].actors and found[0].target == target, (text, found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Российские танки Т-90 поступили на вооружение армии России.",
+        "В Белоруссию прибыла российская военная техника для учений.",
+        "На вооружение армии России поступили новые танки.",
+    ],
+)
+def test_ru_own_make_or_drills_stay_silent(text: str) -> None:
+    assert types_of(text, lang="ru") == set(), text
