@@ -483,3 +483,18 @@ def test_ru_foreign_weapons_entering_service(text: str, actor: str, target: str)
 )
 def test_ru_own_make_or_drills_stay_silent(text: str) -> None:
     assert types_of(text, lang="ru") == set(), text
+
+
+@pytest.mark.parametrize(
+    ("text", "actor", "target"),
+    [
+        ("ВСУ получили американские танки Abrams.", "United States", "Ukraine"),
+        ("Сербия получила китайские зенитные комплексы.", "China", "Serbia"),
+        ("США передали ВСУ партию снарядов.", "United States", "Ukraine"),
+    ],
+)
+def test_ru_receiver_and_maker_named(text: str, actor: str, target: str) -> None:
+    [d] = [
+        d for d in detect(text, lang="ru", published=dt.date(2024, 6, 1)) if d.type.value == ARMS
+    ]
+    assert d.actors == (actor,) and d.target == target, d
