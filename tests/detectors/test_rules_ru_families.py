@@ -498,3 +498,27 @@ def test_ru_receiver_and_maker_named(text: str, actor: str, target: str) -> None
         d for d in detect(text, lang="ru", published=dt.date(2024, 6, 1)) if d.type.value == ARMS
     ]
     assert d.actors == (actor,) and d.target == target, d
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Выход Грузии из СНГ вступил в силу.",
+        "Выход США из Парижского соглашения стал официальным.",
+        "Выход России из Совета Европы официально завершился.",
+    ],
+)
+def test_ru_exit_taking_effect_fires(text: str) -> None:
+    assert WITHDRAW in types_of(text, lang="ru"), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Выход Армении из ОДКБ станет ошибкой.",
+        "Выход Армении из ОДКБ состоится не скоро.",
+        "Выход Грузии из СНГ вступил в силу в 2009 году.",
+    ],
+)
+def test_ru_exit_noun_near_misses(text: str) -> None:
+    assert types_of(text, lang="ru") == set(), text
