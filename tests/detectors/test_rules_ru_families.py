@@ -527,3 +527,20 @@ def test_ru_not_joining_a_statement_is_no_boycott() -> None:
     # "присоединиться к" takes documents as often as meetings: not an attending verb.
     text = "Венгрия не присоединилась к заявлению лидеров ЕС по итогам саммита."
     assert types_of(text, lang="ru") == {DECL}
+
+
+@pytest.mark.parametrize(
+    ("etype", "text"),
+    [
+        (BOYCOTT, "Пашинян не поедет на саммит ОДКБ, заявил журналистам пресс-секретарь премьера."),
+        (WITHDRAW, "Армения выйдет из ОДКБ, сказал журналистам Пашинян."),
+        (WITHDRAW, "Армения выйдет из ОДКБ, сказал Пашинян экспертам клуба «Валдай»."),
+    ],
+)
+def test_ru_state_speaking_to_journalists_or_experts_fires(etype: str, text: str) -> None:
+    # The non-state speaker veto reads only a speaker in the nominative.
+    assert etype in types_of(text, lang="ru"), text
+
+
+def test_ru_opposition_leader_after_the_sentence_stays_silent() -> None:
+    assert types_of("Армения выйдет из ОДКБ, заявил лидер оппозиции.", lang="ru") == set()
