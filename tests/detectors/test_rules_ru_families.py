@@ -544,3 +544,15 @@ def test_ru_state_speaking_to_journalists_or_experts_fires(etype: str, text: str
 
 def test_ru_opposition_leader_after_the_sentence_stays_silent() -> None:
     assert types_of("Армения выйдет из ОДКБ, заявил лидер оппозиции.", lang="ru") == set()
+
+
+@pytest.mark.parametrize(
+    ("etype", "text"),
+    [
+        (WITHDRAW, "Отвечая на вопрос депутата от оппозиции, Пашинян заявил, что Армения выйдет из ОДКБ."),
+        (WITHDRAW, "Пашинян, которого критикует оппозиция, заявил, что Армения заморозила участие в ОДКБ."),
+        (DECL, "Несмотря на протесты оппозиции, Армения отказалась подписать итоговую декларацию саммита."),
+    ],
+)  # fmt: skip
+def test_ru_opposition_mentioned_but_the_state_speaks(etype: str, text: str) -> None:
+    assert etype in types_of(text, lang="ru"), text
