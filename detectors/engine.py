@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -73,6 +73,7 @@ class Reading:
     _masked: dict[tuple[str, int], Masked] = field(default_factory=dict)
     _memo: dict[tuple[str, int], dict[int, bool]] = field(default_factory=dict)
     _hits: dict[str, list[tuple[int, frozenset[tuple[int, int]]]]] = field(default_factory=dict)
+    _context: dict[tuple[str, int], str] = field(default_factory=dict)
 
     @cached_property
     def ref_year(self) -> int:
@@ -148,6 +149,22 @@ class Reading:
         """Results of sentence-scope conditions for one sentence, shared by every type
         (the language-wide vetoes are read once per sentence, not once per type)."""
         return self._memo.setdefault((fld, sent.start), {})
+
+    def context_text(self, fld: str, sent: Sentence) -> str:
+        """Masked title, lead and the sentence before `sent` (conditions of scope `context`):
+        where an article names the meeting a sentence such as "X will not go to Minsk"
+        leaves implicit. Built only when a rule with such a condition has matched."""
+        key = (fld, sent.start)
+        found = self._context.get(key)
+        if found is None:
+            parts = [self.masked("title", s).text for s in self.title_sentences]
+            body = list(self.lead)
+            if fld == "text":
+                before = [s for s in self.sentences if s.end <= sent.start][-1:]
+                body += [s for s in before if all(s.start != b.start for b in body)]
+            parts += [self.masked("text", s).text for s in body]
+            found = self._context[key] = "\n".join(parts)
+        return found
 
     def masked(self, fld: str, sent: Sentence) -> Masked:
         key = (fld, sent.start)
@@ -307,7 +324,7 @@ def _find_candidates(
         for m in rule.regex.finditer(text):
             ms, me = m.start(), m.end()
             clause = _clause(lr, text, ms, me)
-            why = _rejection(art, fld, tr, rule, text, ms, me, clause, memo)
+            why = _rejection(art, fld, tr, rule, text, ms, me, clause, memo, sent)
             modality = _modality(lr, tr, rule, text[clause[0] : me])
             if why is None and modality not in tr.allowed_modality:
                 why = f"modality {modality.value}"
@@ -415,8 +432,16 @@ def _slot_without_mention(tr: TypeRules, mk: Masked) -> str | None:
 
 
 def _holds(
-    c: Cond, text: str, ms: int, me: int, clause: tuple[int, int], memo: dict[int, bool]
+    c: Cond,
+    text: str,
+    ms: int,
+    me: int,
+    clause: tuple[int, int],
+    memo: dict[int, bool],
+    context: Callable[[], str] | None = None,
 ) -> bool:
+    if c.scope == "context":
+        return context is not None and bool(c.regex.search(context()))
     if c.scope == "sentence":
         key = id(c)
         if key not in memo:
@@ -435,16 +460,21 @@ def _rejection(
     me: int,
     clause: tuple[int, int],
     memo: dict[int, bool],
+    sent: Sentence | None = None,
 ) -> str | None:
     """Why a match is rejected (veto, unmet requirement, background), or None."""
+
+    def context() -> str:
+        return art.context_text(fld, sent) if sent is not None else ""
+
     for c in art.rules.unless:
-        if c.id not in tr.skip_common and _holds(c, text, ms, me, clause, memo):
+        if c.id not in tr.skip_common and _holds(c, text, ms, me, clause, memo, context):
             return f"unless:{c.id}"
     for c in (*tr.unless, *rule.unless):
-        if _holds(c, text, ms, me, clause, memo):
+        if _holds(c, text, ms, me, clause, memo, context):
             return f"unless:{c.id}"
     for label, conds in (("type requires", tr.requires), ("rule requires", rule.requires)):
-        if not all(_holds(c, text, ms, me, clause, memo) for c in conds):
+        if not all(_holds(c, text, ms, me, clause, memo, context) for c in conds):
             return label
     revealed = tr.reports_are_news and any(p.search(text) for p in art.rules.revelation)
     if (

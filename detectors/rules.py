@@ -45,7 +45,9 @@ ENTITY_CLASSES: dict[str, str] = {
 }
 SLOTS = ("actor", "target")
 SUBJECTS = ("actor", "target", "none")
-SCOPES = ("sentence", "clause", "left", "right", "match")
+# `context`: the article's title, its lead and the sentence before the match's sentence,
+# masked (where a report names the meeting or organisation a sentence leaves implicit).
+SCOPES = ("sentence", "clause", "left", "right", "match", "context")
 _PLACEHOLDER = re.compile(r"\{(_\d+|[A-Z][A-Z_0-9]*)(?::(actor|target))?\}")
 
 

@@ -41,15 +41,20 @@ _BOILERPLATE_LINE = re.compile(
 )
 
 # A line after which nothing more belongs to the article (comment sections, link lists).
-_TAIL_MARKER = re.compile(
-    r"^(?:leave\s+a\s+(?:reply|comment)|recent\s+news|related\s+(?:articles|news)"
-    r"|comments?|оставить\s+комментарий|комментарии)\s*$",
-    re.IGNORECASE,
+# Russian link-list headers that close a page ("Новости партнеров", "Самое читаемое",
+# "Похожие материалы"); not "Читайте также" / "По теме", which also head boxes inside
+# an article whose text goes on after them.
+_TAIL_WORDS = (
+    r"leave\s+a\s+(?:reply|comment)|recent\s+news|related\s+(?:articles|news)"
+    r"|comments?|оставить\s+комментарий|комментарии"
+    r"|новости\s+партн[её]ров|самое\s+(?:читаемое|популярное|обсуждаемое)"
+    r"|похожие\s+(?:материалы|новости|статьи|публикации)|последние\s+новости"
+    r"|лента\s+новостей|другие\s+новости|выбор\s+редакции"
 )
+_TAIL_MARKER = re.compile(rf"^(?:{_TAIL_WORDS}):?\s*$", re.IGNORECASE)
 
 _TAIL_MARKER_LINE = re.compile(
-    r"^[ \t]*(?:leave\s+a\s+(?:reply|comment)|recent\s+news|related\s+(?:articles|news)"
-    r"|comments?|оставить\s+комментарий|комментарии)[ \t]*$",
+    rf"^[ \t]*(?:{_TAIL_WORDS}):?[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
 
