@@ -110,6 +110,9 @@ def _write_cache(path: Path, ident: LanguageIdentifier) -> None:
                 output=np.asarray(ident.tk_output, dtype=np.int64),
             )
         os.replace(name, path)  # whole or not at all, also with concurrent writers
+        for stale in path.parent.glob("language-model-*.npz"):  # of an earlier py3langid
+            if stale != path:
+                stale.unlink(missing_ok=True)
     except (OSError, ValueError) as error:  # a full disk: the next process decompresses again
         log.debug("language model not cached in %s: %s", path.parent, error)
         with contextlib.suppress(OSError):

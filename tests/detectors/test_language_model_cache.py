@@ -37,7 +37,11 @@ def _shipped() -> LanguageIdentifier:
 
 
 def test_the_cached_model_identifies_what_the_shipped_one_does(cache_home: Path) -> None:
+    stale = cache_home / "newswatch" / "language-model-0000000000000000.npz"
+    stale.parent.mkdir()
+    stale.write_bytes(b"a copy made for an earlier py3langid")
     first = language._identifier()  # decompresses the model and writes the copy
+    assert not stale.exists()  # replaced, not kept beside the new one
     [cached_file] = (cache_home / "newswatch").glob("language-model-*.npz")
     language._identifier.cache_clear()
     cached = language._identifier()
