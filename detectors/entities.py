@@ -219,7 +219,9 @@ def load_entities(path: str | None = None) -> EntityTable:
     """Load and compile an alias table (the packaged entities.yaml by default)."""
     p = Path(path) if path else DEFAULT_ENTITIES
     with p.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
+        # libyaml when PyYAML has it: the same data, ~10× faster (loaded before a run's first
+        # page can be analysed).
+        data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     return build_table(data)
 
 

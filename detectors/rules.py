@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -59,7 +62,12 @@ class RuleError(ValueError):
         super().__init__(f"{path}:{line if line is not None else '?'}: {message}")
 
 
-class _LineLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it (the same values and line marks, ~10× faster than the
+# pure-Python one): rules are loaded before the first page of every run can be analysed.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     """SafeLoader that records the 1-based line of every mapping under '__line__'."""
 
 
@@ -794,16 +802,64 @@ def _any_of(items: Any, macros: dict[str, str], where: str, line: int | None):
     return _compile(body, where, line)
 
 
+_CHARSETS_LOCK = threading.Lock()
+
+
+@contextmanager
+def charsets_optimised_once() -> Iterator[None]:
+    """While rules compile, Python's regex compiler optimises each distinct character class
+    once instead of at every occurrence.
+
+    The rule language puts the same classes into almost every pattern (each literal space
+    becomes `_GAP_SPACE`: two classes holding curly quotes), and for a class with a character
+    above U+00FF the compiler builds and compresses a 65,536-entry map each time it meets
+    one: about half of all compiling. `re._compiler._optimize_charset` is a pure function
+    of its arguments and its callers only read its answer, so remembering the answers
+    changes no compiled pattern (tests/detectors/test_rule_loading.py compares the compiled
+    code). It is private API: where it is missing, rules compile as before. The memo lives
+    only as long as the block; any regex compiled meanwhile, in any thread, still gets
+    exactly the code it would get without it."""
+    try:
+        from re import _compiler
+    except ImportError:  # an interpreter without it: nothing to speed up
+        yield
+        return
+    original = getattr(_compiler, "_optimize_charset", None)
+    if original is None:
+        yield
+        return
+    memo: dict[tuple[Any, ...], Any] = {}
+
+    def optimise(charset: Any, iscased: Any = None, fixup: Any = None, fixes: Any = None) -> Any:
+        try:
+            # `fixes` is a module-level table (or None): its identity names it.
+            key = (tuple(charset), iscased, fixup, id(fixes))
+            found = memo.get(key)
+        except TypeError:  # an unhashable charset item: not worth remembering
+            return original(charset, iscased, fixup, fixes)
+        if found is None:
+            found = memo[key] = original(charset, iscased, fixup, fixes)
+        return found
+
+    with _CHARSETS_LOCK:  # one loader at a time patches, and restores what it found
+        _compiler._optimize_charset = optimise
+        try:
+            yield
+        finally:
+            _compiler._optimize_charset = original
+
+
 def load_rules(path: str | Path | None = None) -> RuleSet:
     """Load every language directory under `path` (default: the packaged rules)."""
     root = Path(path) if path else RULES_DIR
     if not root.is_dir():
         raise RuleError(root, None, "rules directory not found")
     langs = {}
-    for d in sorted(root.iterdir()):
-        if d.is_dir() and not d.name.startswith((".", "_")) and any(d.glob("*.yaml")):
-            lr = _load_language(d)
-            langs[lr.lang] = lr
+    with charsets_optimised_once():
+        for d in sorted(root.iterdir()):
+            if d.is_dir() and not d.name.startswith((".", "_")) and any(d.glob("*.yaml")):
+                lr = _load_language(d)
+                langs[lr.lang] = lr
     return RuleSet(langs)
 
 

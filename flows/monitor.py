@@ -279,15 +279,16 @@ async def _poll(
     try:
         chosen = select_sources(config, tags, shard, shards)
         states = store.feed_states()
+        stream = ArticleStream(frozenset(config.watchlist) or None)
+        if any(s.name not in states for s in chosen):
+            # A feed never polled before lists only new items: start the pool's warm-up (~1.5
+            # s of the other core) now, before anything else, instead of once its items are
+            # claimed: until it is done no page can be extracted.
+            stream.expect()
         limits = FetchLimits.from_env()
         host_gate = await prefect_host_gate(lease_seconds=max(60.0, 2 * limits.total_timeout))
         interval = config.schedule.interval
         sink = make_sink(settings)
-        stream = ArticleStream(frozenset(config.watchlist) or None)
-        if any(s.name not in states for s in chosen):
-            # A feed never polled before lists only new items: start the pool's ~2 s warm-up
-            # now, beside the feed fetches, instead of once its items are claimed.
-            stream.expect()
         state_writer = FeedStateWriter(store)
         async with Fetcher(limits, host_gate=host_gate) as fetcher:
 

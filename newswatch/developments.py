@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session
 
 from detectors.entities import load_entities
@@ -180,14 +181,48 @@ def record_articles(
     quiet = [entry for entry in ordered if not entry.detections]
     if quiet:  # nothing to group: stored in one transaction, without the grouping lock
         with store.session() as session:
-            for entry in quiet:
-                _record_one(session, entry, config, default_channel, now or utcnow(), report)
+            _record_quiet(session, quiet, now)
     for entry in ordered:
         if entry.detections:
             with store.session() as session:
                 store.lock_grouping(session)  # grouping reads then writes: one worker at a time
                 _record_one(session, entry, config, default_channel, now or utcnow(), report)
     return report
+
+
+QUIET_LOOKUP = 500  # item keys per query when storing articles without detections
+
+
+def _record_quiet(
+    session: Session, entries: Sequence[AnalysedArticle], now: datetime | None
+) -> None:
+    """Articles without detections: stored, and their items marked done, as `_record_one`
+    does, but in a few statements for the whole batch (one query per QUIET_LOOKUP items, one
+    multi-row insert, one executemany update) instead of a query and an insert per article:
+    nothing reads their rows back in this transaction."""
+    keys = list(dict.fromkeys(entry.item_key for entry in entries))
+    items: dict[str, Item] = {}
+    for start in range(0, len(keys), QUIET_LOOKUP):
+        chunk = keys[start : start + QUIET_LOOKUP]
+        items.update(
+            (item.item_key, item)
+            for item in session.scalars(select(Item).where(Item.item_key.in_(chunk)))
+        )
+    rows = []
+    for entry in entries:
+        item = items.get(entry.item_key)
+        if item is None:
+            raise NoResultFound(f"no claimed item {entry.item_key!r}")
+        if item.status == "done":
+            continue  # another run finished it between our claim and now (or a repeat)
+        rows.append(
+            ArticleRow.values_of(
+                entry.article, item_id=item.id, stored_at=now or utcnow(), minhash=None
+            )
+        )
+        item.status = "done"  # written with the session's flush, for all items at once
+    if rows:
+        session.execute(insert(ArticleRow), rows)
 
 
 def _batch_order(entry: AnalysedArticle) -> tuple[int, float]:

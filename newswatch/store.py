@@ -197,19 +197,26 @@ class ArticleRow(Base):
     def from_article(
         cls, article: Article, *, item_id: int, stored_at: datetime, minhash: bytes | None
     ) -> ArticleRow:
-        return cls(
-            item_id=item_id,
-            source=article.item.source,
-            url=article.item.url,
-            title=article.title,
-            text=article.text,
-            lang=article.lang,
-            text_from=article.text_from,
-            fallback_reason=article.fallback_reason,
-            published_at=article.item.published,
-            stored_at=stored_at,
-            minhash=minhash,
-        )
+        return cls(**cls.values_of(article, item_id=item_id, stored_at=stored_at, minhash=minhash))
+
+    @staticmethod
+    def values_of(
+        article: Article, *, item_id: int, stored_at: datetime, minhash: bytes | None
+    ) -> dict[str, Any]:
+        """The row's columns (all but `id`), for inserting many rows in one statement."""
+        return {
+            "item_id": item_id,
+            "source": article.item.source,
+            "url": article.item.url,
+            "title": article.title,
+            "text": article.text,
+            "lang": article.lang,
+            "text_from": article.text_from,
+            "fallback_reason": article.fallback_reason,
+            "published_at": article.item.published,
+            "stored_at": stored_at,
+            "minhash": minhash,
+        }
 
     def report(self, evidence: str) -> Report:
         """This article's report of a development, quoting `evidence`, as an alert shows it."""
@@ -484,8 +491,12 @@ class Store:
         ]
         keys = [key for key, _ in keyed]
         with self.session() as s:
+            # The rows as executemany parameters, not .values(rows): the statement is then
+            # compiled once per process and cached (SQLAlchemy still sends one multi-row
+            # INSERT … RETURNING), where a statement holding the rows was compiled afresh for
+            # every feed (~5 ms of the event loop each).
             inserted = (
-                s.execute(self.insert_ignore(Item.__table__).values(rows).returning(Item.item_key))
+                s.execute(self.insert_ignore(Item.__table__).returning(Item.item_key), rows)
                 .scalars()
                 .all()
             )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from newswatch.config import parse_sources
 from newswatch.delivery import deliver_pending
@@ -19,7 +19,7 @@ from newswatch.developments import (
     same_development,
 )
 from newswatch.models import AnalysedArticle, EventType, Modality
-from newswatch.store import ArticleRow, DetectionRow, Store
+from newswatch.store import ArticleRow, DetectionRow, Item, Store
 from tests.builders import ROUTED_CONFIG, analysed, claim, detection, record
 
 
@@ -507,3 +507,32 @@ def test_a_leader_and_the_state_he_speaks_for_are_one_principal_actor():
 def test_a_target_that_says_where_without_a_comma():
     said = event_key("summit_boycott", "CSTO Council of Foreign Ministers in Almaty")
     assert (said.kind, said.venue) == ("ministers", "almaty")
+
+
+def test_articles_without_detections_are_stored_in_a_few_statements(store):
+    quiet = [analysed(f"quiet-{i}") for i in range(60)]
+    claim(store, *quiet)
+    with store.session() as s:  # one of them another run has finished already
+        s.execute(
+            Item.__table__.update().where(Item.item_key == quiet[0].item_key).values(status="done")
+        )
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        # Each article twice (a repeat in one batch): stored once.
+        report = record_articles(store, quiet + quiet[1:3], ROUTED_CONFIG, "#newswatch")
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+    assert not report.detections
+    # One lookup of the items, one multi-row insert of the articles, one update of the
+    # items: not a query and an insert per article.
+    assert len(statements) <= 6, statements
+    with store.session() as s:
+        stored = s.scalars(select(ArticleRow.url)).all()
+        done = s.scalars(select(Item.item_key).where(Item.status == "done")).all()
+    assert sorted(stored) == sorted(a.item_key for a in quiet[1:])
+    assert sorted(done) == sorted(a.item_key for a in quiet)

@@ -161,6 +161,7 @@ def test_a_quiet_poll_loads_no_heavy_library(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'store.db'}"
     Store(url).dispose()  # migrated here, so the fresh process finds it at head
     heavy = ["trafilatura", "datasketch", "scipy", "feedparser", "slack_sdk", "alembic"]
+    heavy += ["py3langid", "numpy"]  # the language model: only the extraction workers use it
     code = (
         "import sys, flows.monitor\n"
         "from newswatch.store import Store\n"
