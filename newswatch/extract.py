@@ -12,14 +12,13 @@ same process. It never decides what to extract; callers submit plain functions.
 
 from __future__ import annotations
 
-import atexit
 import logging
 import multiprocessing
 import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
+from multiprocessing import get_context, util
 from multiprocessing.connection import wait
 
 from newswatch.models import Article, FeedItem
@@ -165,7 +164,12 @@ class ExtractionPool:
                     initializer=_init_worker,
                     initargs=(self._warm_up,),
                 )
-                atexit.register(self.shutdown)
+                # Shut down when the process ends. Not with atexit: in a multiprocessing
+                # child (a Prefect flow run under `serve`) exit joins every child first, and
+                # the workers only end when told to or when this process is gone, so the run
+                # would wait for them forever. Finalizers run before that join; a priority
+                # above the call queue's own (10) so the queue still carries the stop signals.
+                util.Finalize(None, self.shutdown, exitpriority=100)
             return self._executor
 
     def prestart(self) -> None:

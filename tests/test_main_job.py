@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from tests.fixtures.prefect_server import free_port
+from tests.fixtures.processes import children, cmdline, descendants
 from tests.test_cli import NEWSWATCH, REPO, isolated_env, run_cli
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -164,6 +165,35 @@ def test_the_ui_on_a_non_default_port_shows_the_runs_and_the_run_report(
         browser.close()
     for shot in ("dashboard.png", "runs.png", "run-report.png"):
         assert (tmp_path / shot).stat().st_size > 10_000
+
+
+def _run_processes(served: Served) -> list[str]:
+    """What of `serve`'s process tree belongs to flow runs: the spawned run process and its
+    extraction fork server and workers. Not Prefect's server, and not the resource tracker
+    that `serve` itself starts with its first run process and keeps."""
+    own_tracker = {
+        pid for pid in children(served.process.pid) if "resource_tracker" in cmdline(pid)
+    }
+    return [
+        f"{pid}: {cmdline(pid)}"
+        for pid in descendants(served.process.pid) - own_tracker
+        if "multiprocessing" in cmdline(pid)
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_a_scheduled_run_leaves_no_process_behind(served: Served):
+    # A scheduled run is a child process of `serve` that starts extraction workers; it must
+    # end with its run. (It once waited for its workers at exit while they waited for it to
+    # end: one hung run process and three workers more with every poll.)
+    _wait_for_scheduled_completed_run(served, timeout=300)
+    deadline = time.monotonic() + 120  # polls come every 20 s: a quiet moment comes between
+    left = _run_processes(served)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.5)
+        left = _run_processes(served)
+    assert not left, "\n".join(left) + "\n" + served.tail()
 
 
 @pytest.mark.slow
