@@ -595,3 +595,29 @@ def test_ru_restated_position_reported_talk_and_forecasts_stay_silent(text: str)
 )  # fmt: skip
 def test_ru_the_step_itself_still_fires_next_to_the_new_vetoes(text: str) -> None:
     assert WITHDRAW in types_of(text, lang="ru"), text
+
+
+# Treaties by their formal title or numbered short form resolve as the target.
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("Путин объявил о приостановке участия России в договоре СНВ-III.", "New START"),
+        ("Москва приостанавливает своё участие в Договоре о мерах по дальнейшему сокращению и ограничению стратегических наступательных вооружений.", "New START"),
+        ("США вышли из Договора о ликвидации ракет средней и меньшей дальности.", "INF Treaty"),
+        ("Вашингтон объявил о выходе из договора о РСМД.", "INF Treaty"),
+    ],
+)  # fmt: skip
+def test_ru_treaty_titles_and_numbered_forms(text: str, target: str) -> None:
+    found = [d.target for d in detect(text, lang="ru", published=dt.date(2024, 6, 1))]
+    assert target in found, (text, found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Россия не намерена приостанавливать участие в договоре СНВ-III.",
+        "Эксперты обсудили будущее договора СНВ-III.",
+    ],
+)
+def test_ru_treaty_title_alone_is_no_step(text: str) -> None:
+    assert WITHDRAW not in types_of(text, lang="ru"), text
