@@ -621,3 +621,27 @@ def test_ru_treaty_titles_and_numbered_forms(text: str, target: str) -> None:
 )
 def test_ru_treaty_title_alone_is_no_step(text: str) -> None:
     assert WITHDRAW not in types_of(text, lang="ru"), text
+
+
+# A boycott told as a noun in any case, often inside someone else's reaction.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Песков выразил сожаление в связи с отказом Пашиняна от участия в саммите ОДКБ.",
+        "Кремль сожалеет об отказе премьера Армении приехать на саммит ОДКБ.",
+        "В Минске не стали комментировать причины отказа Алиева от поездки на саммит СНГ.",
+    ],
+)
+def test_ru_refusal_noun_in_any_case_fires(text: str) -> None:
+    assert BOYCOTT in types_of(text, lang="ru"), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Возможный отказ Пашиняна от участия в саммите ОДКБ обсуждают эксперты.",
+        "Кремль опроверг сообщения об отказе Пашиняна от участия в саммите ОДКБ.",
+    ],
+)
+def test_ru_possible_or_denied_refusal_noun_stays_silent(text: str) -> None:
+    assert BOYCOTT not in types_of(text, lang="ru"), text
