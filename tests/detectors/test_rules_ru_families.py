@@ -645,3 +645,31 @@ def test_ru_refusal_noun_in_any_case_fires(text: str) -> None:
 )
 def test_ru_possible_or_denied_refusal_noun_stays_silent(text: str) -> None:
     assert BOYCOTT not in types_of(text, lang="ru"), text
+
+
+# Signatures taken back or missing: off the list of signatories, absent among them.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ирак и Иордания были исключены из списка подписантов итогового коммюнике саммита.",
+        "Ирак и Иордания исключены из списка стран, подписавших коммюнике саммита.",
+        "Из списка подписавших декларацию саммита удалили Ирак и Иорданию.",
+        "Руанда исчезла из списка подписантов коммюнике саммита.",
+        "При этом среди подписантов отсутствуют Саудовская Аравия, Индия и Бразилия, которые участвовали в саммите.",
+    ],
+)  # fmt: skip
+def test_ru_signatures_removed_or_absent_fire(text: str) -> None:
+    assert DECL in types_of(text, lang="ru"), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Армения вошла в список подписантов декларации саммита.",
+        "Ирак был включён в список подписантов коммюнике саммита.",
+        "Среди подписантов коммюнике саммита есть Венгрия и Турция.",
+        "Ирак не был исключён из списка подписантов коммюнике саммита.",
+    ],
+)
+def test_ru_signatories_listed_stay_silent(text: str) -> None:
+    assert DECL not in types_of(text, lang="ru"), text
