@@ -673,3 +673,38 @@ def test_ru_signatures_removed_or_absent_fire(text: str) -> None:
 )
 def test_ru_signatories_listed_stay_silent(text: str) -> None:
     assert DECL not in types_of(text, lang="ru"), text
+
+
+# Common vetoes: a pundit opening the sentence with an opinion or forecast, a denial told
+# with "что", a position restated, a hedge on a boycott, a habit over the last years.
+@pytest.mark.parametrize(
+    ("etype", "text"),
+    [
+        (RUPTURE, "Эксперт не исключил, что Грузия разорвёт отношения с Россией."),
+        (RUPTURE, "По мнению политолога, Армения скоро разорвёт отношения с Россией."),
+        (ARMS, "Политолог уверен, что Китай скоро начнёт поставлять оружие России."),
+        (ARMS, "Эксперты прогнозируют, что США передадут Украине новые ракеты."),
+        (BOYCOTT, "Эксперт уверен, что Пашинян не поедет на саммит ОДКБ."),
+        (BOYCOTT, "По словам политолога, Алиев не приедет на саммит СНГ."),
+        (WITHDRAW, "По словам отставного генерала, Турция покинет НАТО до конца десятилетия."),
+        (BOYCOTT, "Кремль опроверг, что Путин пропустит саммит G20."),
+        (BOYCOTT, "Позиция Еревана хорошо известна: он воздерживается от участия в заседаниях ОДКБ, объяснил Путин."),
+        (BOYCOTT, "Пашинян не исключил, что не поедет на саммит ОДКБ."),
+        (BOYCOTT, "Ереван фактически бойкотировал все мероприятия ОДКБ последние два года."),
+    ],
+)  # fmt: skip
+def test_ru_pundits_denials_restatements_and_habits_stay_silent(etype: str, text: str) -> None:
+    assert etype not in types_of(text, lang="ru"), text
+
+
+@pytest.mark.parametrize(
+    ("etype", "text"),
+    [
+        (BOYCOTT, "Впервые за последние десять лет Пашинян не поедет на саммит ОДКБ."),
+        (BOYCOTT, "Пашинян не поедет на саммит ОДКБ в Минске, заявил его пресс-секретарь."),
+        (WITHDRAW, "Эксперт рассказал, что Армения в среду вышла из ОДКБ."),
+        (RUPTURE, "Грузия разорвала дипломатические отношения с Россией, заявил министр."),
+    ],
+)  # fmt: skip
+def test_ru_steps_next_to_the_common_vetoes_fire(etype: str, text: str) -> None:
+    assert etype in types_of(text, lang="ru"), text
