@@ -708,3 +708,30 @@ def test_ru_pundits_denials_restatements_and_habits_stay_silent(etype: str, text
 )  # fmt: skip
 def test_ru_steps_next_to_the_common_vetoes_fire(etype: str, text: str) -> None:
     assert etype in types_of(text, lang="ru"), text
+
+
+# Arms: deliveries stopped, failed or frozen, warnings and trade statistics are no transfer.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Россия не выполнила контракт на поставку оружия Армении.",
+        "Армения заморозила контракты на поставку российского оружия.",
+        "Германия приостановила поставки оружия Израилю.",
+        "Москва предупредила Сеул о последствиях поставок оружия Украине.",
+        "Поставки оружия Армении из Индии выросли в разы, говорится в докладе SIPRI.",
+    ],
+)
+def test_ru_arms_stopped_warned_or_counted_stay_silent(text: str) -> None:
+    assert ARMS not in types_of(text, lang="ru"), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Россия возобновила поставки С-400 Индии после задержки.",
+        "Франция поставит Армении гаубицы Caesar по новому контракту.",
+        "Германия передала Украине очередную партию снарядов.",
+    ],
+)
+def test_ru_arms_deliveries_next_to_the_new_vetoes_fire(text: str) -> None:
+    assert ARMS in types_of(text, lang="ru"), text
