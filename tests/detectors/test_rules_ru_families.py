@@ -722,6 +722,8 @@ def test_ru_steps_next_to_the_common_vetoes_fire(etype: str, text: str) -> None:
         "Российская армия уничтожила переданные Украине танки Leopard.",
         "Россия остаётся крупнейшим поставщиком оружия для Индии.",
         "В Кремле заявили, что поставки оружия Украине затягивают конфликт.",
+        "Турция отказалась продавать беспилотники Bayraktar России.",
+        "Германия запретила экспорт оружия в Израиль.",
     ],
 )
 def test_ru_arms_stopped_warned_or_counted_stay_silent(text: str) -> None:
@@ -734,6 +736,7 @@ def test_ru_arms_stopped_warned_or_counted_stay_silent(text: str) -> None:
         "Россия возобновила поставки С-400 Индии после задержки.",
         "Франция поставит Армении гаубицы Caesar по новому контракту.",
         "Германия передала Украине очередную партию снарядов.",
+        "Турция продала Украине беспилотники Bayraktar, несмотря на отказ России.",
     ],
 )
 def test_ru_arms_deliveries_next_to_the_new_vetoes_fire(text: str) -> None:
