@@ -577,6 +577,7 @@ def test_ru_opposition_mentioned_but_the_state_speaks(etype: str, text: str) -> 
         "Венгрия рано или поздно покинет Евросоюз, уверен глава аналитического центра.",
         "Председатель ассоциации предрёк, что Турция выйдет из НАТО в ближайшие годы.",
         "Бывший посол спрогнозировал, что Грузия покинет СНГ вслед за Украиной.",
+        "Армения вправе выйти из ОДКБ, заявили в Кремле.",
     ],
 )  # fmt: skip
 def test_ru_restated_position_reported_talk_and_forecasts_stay_silent(text: str) -> None:
