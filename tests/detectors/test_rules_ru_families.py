@@ -742,3 +742,17 @@ def test_ru_arms_stopped_warned_or_counted_stay_silent(text: str) -> None:
 )
 def test_ru_arms_deliveries_next_to_the_new_vetoes_fire(text: str) -> None:
     assert ARMS in types_of(text, lang="ru"), text
+
+
+# A consensus failed between two sides is no one state's refusal; one objector still is.
+@pytest.mark.parametrize(
+    ("text", "fires"),
+    [
+        ("Саммит G20 завершился без совместного коммюнике из-за разногласий между США и Китаем.", False),
+        ("Участникам не удалось согласовать итоговое заявление, поскольку Россия и Запад разошлись в оценках.", False),
+        ("Саммит завершился без совместного заявления из-за разногласий с Венгрией.", True),
+        ("Итоговое заявление не было принято из-за позиции Венгрии.", True),
+    ],
+)  # fmt: skip
+def test_ru_mutual_disagreement_is_no_refusal(text: str, fires: bool) -> None:
+    assert (DECL in types_of(text, lang="ru")) is fires, text
