@@ -556,3 +556,206 @@ def test_ru_opposition_leader_after_the_sentence_stays_silent() -> None:
 )  # fmt: skip
 def test_ru_opposition_mentioned_but_the_state_speaks(etype: str, text: str) -> None:
     assert etype in types_of(text, lang="ru"), text
+
+
+# Round 5 (real-news families): a position restated as unchanged, a reported discussion of
+# an exit and a non-official's forecast are no step; the step itself still fires.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Позиция Армении относительно заморозки участия в ОДКБ не изменилась, сообщила пресс-секретарь МИД.",
+        "Позиция Еревана насчёт заморозки участия в работе ОДКБ не менялась, заявила представитель МИД.",
+        "Участие Армении в ОДКБ по-прежнему заморожено, сообщила пресс-секретарь МИД.",
+        "В Москве исходят из заявлений Еревана о том, что Армения заморозила участие в ОДКБ.",
+        "Россия исходит из того, что Армения заморозила участие в ОДКБ.",
+        "В МИД Армении ответили на вопросы журналистов.\n\nЗамглавы МИД прокомментировал заявление "
+        "секретаря Совбеза Армении об обсуждениях вопроса о выходе республики из ОДКБ.",
+        "Ереван ответил на слухи.\n\nЗамминистра прокомментировал слова секретаря Совбеза Армении "
+        "об обсуждении вопроса о выходе республики из ОДКБ.",
+        "Турция скоро выйдет из НАТО, а альянс развалится. Такое мнение высказал глава Ассоциации евразийских исследований.",
+        "Сербия рано или поздно покинет ОДКБ. Такой прогноз дал политолог из Белграда.",
+        "Венгрия рано или поздно покинет Евросоюз, уверен глава аналитического центра.",
+        "Председатель ассоциации предрёк, что Турция выйдет из НАТО в ближайшие годы.",
+        "Бывший посол спрогнозировал, что Грузия покинет СНГ вслед за Украиной.",
+        "Армения вправе выйти из ОДКБ, заявили в Кремле.",
+        "Турция выходит из НАТО\n\nТурция скоро выйдет из НАТО. Об этом заявил политолог Иван Петров.",
+        "Венгрия покинет Евросоюз\n\nВенгрия покинет ЕС до конца десятилетия. В этом уверен глава аналитического центра.",
+    ],
+)  # fmt: skip
+def test_ru_restated_position_reported_talk_and_forecasts_stay_silent(text: str) -> None:
+    assert WITHDRAW not in types_of(text, lang="ru"), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Армения заморозила участие в ОДКБ, заявил Пашинян.",
+        "Позиция Армении изменилась: Ереван заморозил участие в ОДКБ.",
+        "Армения начала обсуждение вопроса о выходе из ОДКБ.",
+        "Турция выйдет из НАТО, заявил Эрдоган.",
+        "Армения скоро выйдет из ОДКБ, заявил Пашинян на брифинге.",
+        "Армения выходит из ОДКБ\n\nАрмения выйдет из ОДКБ. Об этом заявил премьер-министр Никол Пашинян.",
+    ],
+)  # fmt: skip
+def test_ru_the_step_itself_still_fires_next_to_the_new_vetoes(text: str) -> None:
+    assert WITHDRAW in types_of(text, lang="ru"), text
+
+
+# Treaties by their formal title or numbered short form resolve as the target.
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("Путин объявил о приостановке участия России в договоре СНВ-III.", "New START"),
+        ("Москва приостанавливает своё участие в Договоре о мерах по дальнейшему сокращению и ограничению стратегических наступательных вооружений.", "New START"),
+        ("США вышли из Договора о ликвидации ракет средней и меньшей дальности.", "INF Treaty"),
+        ("Вашингтон объявил о выходе из договора о РСМД.", "INF Treaty"),
+    ],
+)  # fmt: skip
+def test_ru_treaty_titles_and_numbered_forms(text: str, target: str) -> None:
+    found = [d.target for d in detect(text, lang="ru", published=dt.date(2024, 6, 1))]
+    assert target in found, (text, found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Россия не намерена приостанавливать участие в договоре СНВ-III.",
+        "Эксперты обсудили будущее договора СНВ-III.",
+    ],
+)
+def test_ru_treaty_title_alone_is_no_step(text: str) -> None:
+    assert WITHDRAW not in types_of(text, lang="ru"), text
+
+
+# A boycott told as a noun in any case, often inside someone else's reaction.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Песков выразил сожаление в связи с отказом Пашиняна от участия в саммите ОДКБ.",
+        "Кремль сожалеет об отказе премьера Армении приехать на саммит ОДКБ.",
+        "В Минске не стали комментировать причины отказа Алиева от поездки на саммит СНГ.",
+    ],
+)
+def test_ru_refusal_noun_in_any_case_fires(text: str) -> None:
+    assert BOYCOTT in types_of(text, lang="ru"), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Возможный отказ Пашиняна от участия в саммите ОДКБ обсуждают эксперты.",
+        "Кремль опроверг сообщения об отказе Пашиняна от участия в саммите ОДКБ.",
+    ],
+)
+def test_ru_possible_or_denied_refusal_noun_stays_silent(text: str) -> None:
+    assert BOYCOTT not in types_of(text, lang="ru"), text
+
+
+# Signatures taken back or missing: off the list of signatories, absent among them.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ирак и Иордания были исключены из списка подписантов итогового коммюнике саммита.",
+        "Ирак и Иордания исключены из списка стран, подписавших коммюнике саммита.",
+        "Из списка подписавших декларацию саммита удалили Ирак и Иорданию.",
+        "Руанда исчезла из списка подписантов коммюнике саммита.",
+        "При этом среди подписантов отсутствуют Саудовская Аравия, Индия и Бразилия, которые участвовали в саммите.",
+    ],
+)  # fmt: skip
+def test_ru_signatures_removed_or_absent_fire(text: str) -> None:
+    assert DECL in types_of(text, lang="ru"), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Армения вошла в список подписантов декларации саммита.",
+        "Ирак был включён в список подписантов коммюнике саммита.",
+        "Среди подписантов коммюнике саммита есть Венгрия и Турция.",
+        "Ирак не был исключён из списка подписантов коммюнике саммита.",
+    ],
+)
+def test_ru_signatories_listed_stay_silent(text: str) -> None:
+    assert DECL not in types_of(text, lang="ru"), text
+
+
+# Common vetoes: a pundit opening the sentence with an opinion or forecast, a denial told
+# with "что", a position restated, a hedge on a boycott, a habit over the last years.
+@pytest.mark.parametrize(
+    ("etype", "text"),
+    [
+        (RUPTURE, "Эксперт не исключил, что Грузия разорвёт отношения с Россией."),
+        (RUPTURE, "По мнению политолога, Армения скоро разорвёт отношения с Россией."),
+        (ARMS, "Политолог уверен, что Китай скоро начнёт поставлять оружие России."),
+        (ARMS, "Эксперты прогнозируют, что США передадут Украине новые ракеты."),
+        (BOYCOTT, "Эксперт уверен, что Пашинян не поедет на саммит ОДКБ."),
+        (BOYCOTT, "По словам политолога, Алиев не приедет на саммит СНГ."),
+        (WITHDRAW, "По словам отставного генерала, Турция покинет НАТО до конца десятилетия."),
+        (BOYCOTT, "Кремль опроверг, что Путин пропустит саммит G20."),
+        (BOYCOTT, "Позиция Еревана хорошо известна: он воздерживается от участия в заседаниях ОДКБ, объяснил Путин."),
+        (BOYCOTT, "Пашинян не исключил, что не поедет на саммит ОДКБ."),
+        (BOYCOTT, "Ереван фактически бойкотировал все мероприятия ОДКБ последние два года."),
+    ],
+)  # fmt: skip
+def test_ru_pundits_denials_restatements_and_habits_stay_silent(etype: str, text: str) -> None:
+    assert etype not in types_of(text, lang="ru"), text
+
+
+@pytest.mark.parametrize(
+    ("etype", "text"),
+    [
+        (BOYCOTT, "Впервые за последние десять лет Пашинян не поедет на саммит ОДКБ."),
+        (BOYCOTT, "Пашинян не поедет на саммит ОДКБ в Минске, заявил его пресс-секретарь."),
+        (WITHDRAW, "Эксперт рассказал, что Армения в среду вышла из ОДКБ."),
+        (RUPTURE, "Грузия разорвала дипломатические отношения с Россией, заявил министр."),
+    ],
+)  # fmt: skip
+def test_ru_steps_next_to_the_common_vetoes_fire(etype: str, text: str) -> None:
+    assert etype in types_of(text, lang="ru"), text
+
+
+# Arms: deliveries stopped, failed or frozen, warnings and trade statistics are no transfer.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Россия не выполнила контракт на поставку оружия Армении.",
+        "Армения заморозила контракты на поставку российского оружия.",
+        "Германия приостановила поставки оружия Израилю.",
+        "Москва предупредила Сеул о последствиях поставок оружия Украине.",
+        "Поставки оружия Армении из Индии выросли в разы, говорится в докладе SIPRI.",
+        "Российская армия уничтожила переданные Украине танки Leopard.",
+        "Россия остаётся крупнейшим поставщиком оружия для Индии.",
+        "В Кремле заявили, что поставки оружия Украине затягивают конфликт.",
+        "Турция отказалась продавать беспилотники Bayraktar России.",
+        "Германия запретила экспорт оружия в Израиль.",
+    ],
+)
+def test_ru_arms_stopped_warned_or_counted_stay_silent(text: str) -> None:
+    assert ARMS not in types_of(text, lang="ru"), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Россия возобновила поставки С-400 Индии после задержки.",
+        "Франция поставит Армении гаубицы Caesar по новому контракту.",
+        "Германия передала Украине очередную партию снарядов.",
+        "Турция продала Украине беспилотники Bayraktar, несмотря на отказ России.",
+    ],
+)
+def test_ru_arms_deliveries_next_to_the_new_vetoes_fire(text: str) -> None:
+    assert ARMS in types_of(text, lang="ru"), text
+
+
+# A consensus failed between two sides is no one state's refusal; one objector still is.
+@pytest.mark.parametrize(
+    ("text", "fires"),
+    [
+        ("Саммит G20 завершился без совместного коммюнике из-за разногласий между США и Китаем.", False),
+        ("Участникам не удалось согласовать итоговое заявление, поскольку Россия и Запад разошлись в оценках.", False),
+        ("Саммит завершился без совместного заявления из-за разногласий с Венгрией.", True),
+        ("Итоговое заявление не было принято из-за позиции Венгрии.", True),
+    ],
+)  # fmt: skip
+def test_ru_mutual_disagreement_is_no_refusal(text: str, fires: bool) -> None:
+    assert (DECL in types_of(text, lang="ru")) is fires, text
