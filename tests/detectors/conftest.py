@@ -14,6 +14,15 @@ REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
 PROJECT_CORPUS = REPO / "tests" / "corpus" / "labelled.jsonl"
 
+# The event types as the rule tests name them.
+BOYCOTT, WITHDRAW, ARMS, RUPTURE, DECL = (
+    "summit_boycott",
+    "withdrawal_statement",
+    "arms_transfer",
+    "diplomatic_rupture",
+    "declaration_refusal",
+)
+
 
 def types_of(text: str, **kw) -> set[str]:
     """The event types detect() reports for `text`, as plain strings."""

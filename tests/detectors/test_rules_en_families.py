@@ -5,15 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.detectors.conftest import types_of
-
-BOYCOTT, WITHDRAW, ARMS, RUPTURE, DECL = (
-    "summit_boycott",
-    "withdrawal_statement",
-    "arms_transfer",
-    "diplomatic_rupture",
-    "declaration_refusal",
-)
+from tests.detectors.conftest import ARMS, BOYCOTT, DECL, RUPTURE, WITHDRAW, types_of
 
 FIRES: list[tuple[str, str]] = [
     # boycotts: invitations to any international meeting, walk-outs of a named

@@ -9,15 +9,7 @@ import datetime as dt
 import pytest
 
 from detectors import detect
-from tests.detectors.conftest import types_of
-
-BOYCOTT, WITHDRAW, ARMS, RUPTURE, DECL = (
-    "summit_boycott",
-    "withdrawal_statement",
-    "arms_transfer",
-    "diplomatic_rupture",
-    "declaration_refusal",
-)
+from tests.detectors.conftest import ARMS, BOYCOTT, DECL, RUPTURE, WITHDRAW, types_of
 
 FIRES = [
     # Withdrawals: a membership frozen or suspended, in every aspect and as a noun.
