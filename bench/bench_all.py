@@ -517,6 +517,21 @@ def memory_growth(work: Path, api: str, pages: list[bytes], marks: list[int]) ->
     world.server.shutdown()
 
 
+def bench_workdir(prefix: str) -> Path:
+    """A fresh scratch directory, with this process's environment (inherited by every run it
+    starts) pointed at it: store and Prefect home inside, no telemetry, quiet Prefect logs."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ.update(
+        NEWSWATCH_DATA_DIR=str(work / "data"),
+        PREFECT_HOME=str(work / "data" / "prefect"),
+        DO_NOT_TRACK="1",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_LOGGING_LEVEL="WARNING",
+        PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL="WARNING",
+    )
+    return work
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="*", help="rows: cold warm small first memory")
@@ -527,15 +542,7 @@ def main() -> None:
     marks = [1000, 2000] if QUICK else [1000, 5000, 10000]
     only = set(args.only or ["cold", "warm", "small", "first", "memory"])
 
-    work = Path(tempfile.mkdtemp(prefix="nw-bench-"))
-    os.environ.update(
-        NEWSWATCH_DATA_DIR=str(work / "data"),
-        PREFECT_HOME=str(work / "data" / "prefect"),
-        DO_NOT_TRACK="1",
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        PREFECT_LOGGING_LEVEL="WARNING",
-        PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL="WARNING",
-    )
+    work = bench_workdir("nw-bench-")
     import logging
 
     logging.disable(logging.INFO)

@@ -11,7 +11,6 @@ import asyncio
 import os
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +18,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from bench_all import bench_workdir  # noqa: E402  (this folder is on the path of a script)
+
 HOSTS = [f"127.0.0.{i}" for i in range(2, 52)]
 EMPTY_FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 
@@ -95,15 +97,7 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, nargs="+", default=[200, 1000])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="nw-warm-"))
-    os.environ.update(
-        NEWSWATCH_DATA_DIR=str(work / "data"),
-        PREFECT_HOME=str(work / "data" / "prefect"),
-        DO_NOT_TRACK="1",
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        PREFECT_LOGGING_LEVEL="WARNING",
-        PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL="WARNING",
-    )
+    work = bench_workdir("nw-warm-")
     import logging
 
     logging.disable(logging.INFO)

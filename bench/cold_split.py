@@ -17,7 +17,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -91,14 +90,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=922)
     parser.add_argument("checkouts", nargs="*", type=Path, default=[B.REPO])
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="nw-cold-split-"))
-    os.environ.update(
-        NEWSWATCH_DATA_DIR=str(work / "data"),
-        PREFECT_HOME=str(work / "data" / "prefect"),
-        DO_NOT_TRACK="1",
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        PREFECT_LOGGING_LEVEL="WARNING",
-    )
+    work = B.bench_workdir("nw-cold-split-")
     from newswatch.prefect_server import free_port, start_server
 
     server = start_server(work / "data", free_port(), ui=False, scheduler=False)
