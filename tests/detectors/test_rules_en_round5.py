@@ -1,0 +1,62 @@
+"""English rule families of round 5 (issue 10), found on real news wording: each shown
+firing and with a near miss staying silent. Sentences are invented for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.detectors.conftest import types_of
+
+ARMS, DECL = "arms_transfer", "declaration_refusal"
+
+FIRES: list[tuple[str, str]] = [
+    # arms: a government's approval of a sale, told by its formula; the weapons before the
+    # sale noun, in an "of" phrase after the buyer, or only in a later clause
+    (ARMS, "The State Department has approved a $2.1 billion arms sale to Qatar."),
+    (ARMS, "Washington approves $900 million weapons sale to Poland"),
+    (ARMS, "State Department clears Patriot missile sale to Switzerland"),
+    (ARMS, "The State Department signed off on a possible Foreign Military Sale to the Kingdom of Morocco of up to 40 attack helicopters."),
+    (ARMS, "The US approved a possible foreign military sale to Greece for a range of equipment, including 120 armoured vehicles."),
+    (ARMS, "The State Department had approved $3 billion in potential weapons sales to Latvia, Estonia and Romania, the agency said."),
+    (ARMS, "US approves possible sale to Taiwan of Abrams tanks and Stinger missiles"),
+    (ARMS, "The State Department approved a potential foreign military sale (FMS) of F-16 fighter jets and related equipment to Bahrain."),
+    (ARMS, "The United States has approved the sale of 12 Apache helicopters to Morocco, the agency said."),
+    (ARMS, "The United States on Thursday announced a $1.4 billion arms package for Taiwan."),
+    # the buyer named as the one approved
+    (ARMS, "Finland has been granted approval for a potential Foreign Military Sale that includes 64 F-35 jets."),
+    (ARMS, "Lithuania was approved to purchase $1.5 billion in HIMARS launchers, the agency said."),
+    # deliveries told as the buyer taking possession
+    (ARMS, "Azerbaijan has taken possession of the first batch of Israeli Barak missiles."),
+    # a foreign supplier equipping another state's army is still a transfer
+    (ARMS, "Germany delivered 40 Marder vehicles to the Ukrainian army on Monday."),
+    (ARMS, "Rheinmetall handed over the first Skynex air defence systems to the Ukrainian armed forces."),
+]  # fmt: skip
+
+SILENT: list[tuple[str, str]] = [
+    # arms: a sale blocked, weighed, expected, discussed or asked for is no transfer
+    (ARMS, "The Senate blocked the sale of F-35 jets to Turkey on Thursday."),
+    (ARMS, "The State Department is weighing a possible sale of F-16 jets to Turkey."),
+    (ARMS, "The State Department is expected to approve the sale of F-16 jets to Turkey."),
+    (ARMS, "Congress rejected the proposed arms sale to Saudi Arabia."),
+    (ARMS, "Officials discussed the possible sale of F-16 jets to Turkey during the talks."),
+    (ARMS, "The State Department has not approved any arms sale to Turkey, a spokesman said."),
+    (ARMS, "Lawmakers urged the administration to approve the arms sale to Taiwan."),
+    (ARMS, "Democrats sought to block a $650 million arms sale to Saudi Arabia."),
+    # domestic procurement and production
+    (ARMS, "The Pentagon approved a $2 billion contract for Lockheed Martin to build F-35 jets for the US Air Force."),
+    (ARMS, "The government approved a $3 billion budget to buy new tanks for the army."),
+    (ARMS, "Prime Minister Modi handed over the home-made Arjun battle tank to the Indian Army on Sunday."),
+    (ARMS, "The factory delivered the first batch of new Su-34 bombers to the Russian air force."),
+    (ARMS, "The Russian defence ministry took delivery of a new batch of Su-34 bombers from the Novosibirsk aircraft plant."),
+    (ARMS, "Turkey rolled out its first domestically built combat drone on Monday."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("etype", "text"), FIRES)
+def test_family_fires(etype: str, text: str) -> None:
+    assert etype in types_of(text, lang="en"), text
+
+
+@pytest.mark.parametrize(("etype", "text"), SILENT)
+def test_near_miss_is_silent(etype: str, text: str) -> None:
+    assert etype not in types_of(text, lang="en"), text
