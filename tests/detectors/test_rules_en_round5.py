@@ -30,6 +30,17 @@ FIRES: list[tuple[str, str]] = [
     # a foreign supplier equipping another state's army is still a transfer
     (ARMS, "Germany delivered 40 Marder vehicles to the Ukrainian army on Monday."),
     (ARMS, "Rheinmetall handed over the first Skynex air defence systems to the Ukrainian armed forces."),
+    # declarations: a text already agreed, disowned afterwards
+    (DECL, "Trump abandons G7 joint statement after row with Trudeau"),
+    (DECL, "The US president has retracted his endorsement of the joint communique issued at the end of the G7 summit."),
+    (DECL, "Washington withdrew its support for the final declaration hours after the summit closed."),
+    (DECL, "Hungary pulled its signature from the EU statement on Georgia on Tuesday."),
+    (DECL, "Slovakia has backed out of the joint declaration agreed at the Prague summit."),
+    (DECL, "Two days after the summit, Brazil disowned the final communique."),
+    (DECL, "India withdrew from the joint statement of the Ukraine peace conference on Monday."),
+    (DECL, "Mexico and Colombia removed their names from the list of signatories to the communique."),
+    (DECL, "Trump reneged on the joint communique agreed by the G7 leaders in Quebec."),
+    (DECL, "Trump instructed US representatives not to endorse the G7 communique, he wrote on Twitter."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str, str]] = [
@@ -49,6 +60,20 @@ SILENT: list[tuple[str, str]] = [
     (ARMS, "The factory delivered the first batch of new Su-34 bombers to the Russian air force."),
     (ARMS, "The Russian defence ministry took delivery of a new batch of Su-34 bombers from the Novosibirsk aircraft plant."),
     (ARMS, "Turkey rolled out its first domestically built combat drone on Monday."),
+    # interest in buying is no purchase; a supplier failing to deliver is no delivery
+    (ARMS, "Armenia has expressed interest in buying the Indian Pinaka rocket system."),
+    (ARMS, "Russia's allies have failed to deliver weapons to Armenia despite signed contracts, Pashinyan complained."),
+    # declarations: a retraction denied, threatened or negated; the host giving up on a
+    # text; support withdrawn from something that is no joint text
+    (DECL, "The White House denied that Trump had retracted his endorsement of the communique."),
+    (DECL, "Trump threatened to withdraw US support for the communique if Canada kept its tariffs."),
+    (DECL, "Trump did not withdraw his support for the G7 communique, his adviser said."),
+    (DECL, "Trudeau said Canada would not withdraw from the communique despite Trump's attacks."),
+    (DECL, "The host abandoned the idea of a joint statement and issued a chair's summary instead."),
+    (DECL, "Organisers abandoned plans for a joint communique after the talks ran late."),
+    (DECL, "The party withdrew its support from the coalition government, a statement said."),
+    (DECL, "Germany withdrew its support for the draft resolution on Gaza."),
+    (DECL, "Britain retracted the statement about the incident after protests from Beijing."),
 ]  # fmt: skip
 
 
