@@ -30,6 +30,15 @@ FIRES: list[tuple[str, str]] = [
     # a foreign supplier equipping another state's army is still a transfer
     (ARMS, "Germany delivered 40 Marder vehicles to the Ukrainian army on Monday."),
     (ARMS, "Rheinmetall handed over the first Skynex air defence systems to the Ukrainian armed forces."),
+    # arms: approval of a buyer's request or bid; security assistance and drawdowns;
+    # the recipient named before the goods
+    (ARMS, "The State Department approved a request by Taiwan to purchase $2 billion worth of military equipment."),
+    (ARMS, "US State Department approves Taiwan's bid to buy military equipment"),
+    (ARMS, "The United States on Monday announced $1 billion in security assistance for Ukraine, including ammunition for HIMARS."),
+    (ARMS, "Blinken said he was authorising the 31st drawdown of US arms and equipment for Ukraine."),
+    (ARMS, "China on Monday delivered to Pakistan the most advanced frigate it has ever exported."),
+    (ARMS, "The frigate, built by a Chinese state shipbuilder, was handed over to the Pakistan Navy at a ceremony in Shanghai."),
+    (ARMS, "The frigate, built at a Shanghai shipyard, was delivered to the Pakistan Navy on Monday."),
     # declarations: a text already agreed, disowned afterwards
     (DECL, "Trump abandons G7 joint statement after row with Trudeau"),
     (DECL, "The US president has retracted his endorsement of the joint communique issued at the end of the G7 summit."),
@@ -60,6 +69,13 @@ SILENT: list[tuple[str, str]] = [
     (ARMS, "The factory delivered the first batch of new Su-34 bombers to the Russian air force."),
     (ARMS, "The Russian defence ministry took delivery of a new batch of Su-34 bombers from the Novosibirsk aircraft plant."),
     (ARMS, "Turkey rolled out its first domestically built combat drone on Monday."),
+    # a request pending, submitted or not yet approved
+    (ARMS, "Taiwan's request to buy F-16 jets is still pending in Washington."),
+    (ARMS, "Taiwan submitted a request to purchase more Harpoon missiles, officials said."),
+    (ARMS, "The State Department has yet to approve a request by Taiwan to buy F-16 jets."),
+    (ARMS, "Congress is still debating more security assistance for Ukraine."),
+    (ARMS, "Pakistan's navy commissioned a locally built corvette at the Karachi shipyard on Monday."),
+    (ARMS, "The Uralvagonzavod plant has handed over a new batch of T-90M tanks to the Russian army."),
     # interest in buying is no purchase; a supplier failing to deliver is no delivery
     (ARMS, "Armenia has expressed interest in buying the Indian Pinaka rocket system."),
     (ARMS, "Russia's allies have failed to deliver weapons to Armenia despite signed contracts, Pashinyan complained."),
