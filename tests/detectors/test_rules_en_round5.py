@@ -39,6 +39,10 @@ FIRES: list[tuple[str, str]] = [
     (ARMS, "China on Monday delivered to Pakistan the most advanced frigate it has ever exported."),
     (ARMS, "The frigate, built by a Chinese state shipbuilder, was handed over to the Pakistan Navy at a ceremony in Shanghai."),
     (ARMS, "The frigate, built at a Shanghai shipyard, was delivered to the Pakistan Navy on Monday."),
+    # approval told with the weapons and the buyer only; export licences
+    (ARMS, "Berlin green-lights Leopard tanks for Ukraine"),
+    (ARMS, "Germany has issued an export licence for 50 Leopard tanks to Qatar, the ministry said."),
+    (ARMS, "The European Union approved a fresh €500 million tranche of military aid for Ukraine."),
     # declarations: a text already agreed, disowned afterwards
     (DECL, "Trump abandons G7 joint statement after row with Trudeau"),
     (DECL, "The US president has retracted his endorsement of the joint communique issued at the end of the G7 summit."),
@@ -76,6 +80,11 @@ SILENT: list[tuple[str, str]] = [
     (ARMS, "Congress is still debating more security assistance for Ukraine."),
     (ARMS, "Pakistan's navy commissioned a locally built corvette at the Karachi shipyard on Monday."),
     (ARMS, "The Uralvagonzavod plant has handed over a new batch of T-90M tanks to the Russian army."),
+    # a re-export refused, deliveries paused, a resolution against sales approved
+    (ARMS, "Germany refused to allow Poland to re-export its Leopard tanks to Ukraine."),
+    (ARMS, "The US paused arms deliveries to Israel over concerns about Rafah."),
+    (ARMS, "The senators approved a resolution condemning arms sales to Saudi Arabia."),
+    (ARMS, "The cabinet cleared the procurement of 26 Rafale jets for the navy."),
     # interest in buying is no purchase; a supplier failing to deliver is no delivery
     (ARMS, "Armenia has expressed interest in buying the Indian Pinaka rocket system."),
     (ARMS, "Russia's allies have failed to deliver weapons to Armenia despite signed contracts, Pashinyan complained."),
