@@ -85,6 +85,9 @@ SILENT: list[tuple[str, str]] = [
     (ARMS, "The US paused arms deliveries to Israel over concerns about Rafah."),
     (ARMS, "The senators approved a resolution condemning arms sales to Saudi Arabia."),
     (ARMS, "The cabinet cleared the procurement of 26 Rafale jets for the navy."),
+    # an approval word in another sense: a statement issued, "made it clear"
+    (ARMS, "The ministry issued a statement on arms exports to Israel."),
+    (ARMS, "It is clear that weapons for Ukraine are running short, the minister said."),
     # interest in buying is no purchase; a supplier failing to deliver is no delivery
     (ARMS, "Armenia has expressed interest in buying the Indian Pinaka rocket system."),
     (ARMS, "Russia's allies have failed to deliver weapons to Armenia despite signed contracts, Pashinyan complained."),
