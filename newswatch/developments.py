@@ -264,13 +264,14 @@ def _record_one(
     if item.status == "done":
         return  # another run finished it between our claim and now
     article = entry.article
-    # Only reports grouped into a development are ever compared as copies (_is_copy).
-    signature = minhash_of(article.text) if entry.detections else None
+    # Only reports grouped into a development are ever compared as copies (_is_copy); the
+    # articles without detections went through _record_quiet without one.
+    signature = minhash_of(article.text)
     article_row = ArticleRow.from_article(
         article,
         item_id=item.id,
         stored_at=now,  # the grouping clock (tests and replays pass their own)
-        minhash=_minhash_bytes(signature) if signature is not None else None,
+        minhash=_minhash_bytes(signature),
     )
     session.add(article_row)
     session.flush()
@@ -315,9 +316,7 @@ def _record_one(
             elif MODALITY_RANK[detection.modality] > MODALITY_RANK[Modality(development.modality)]:
                 _escalate(session, development, det_row, article_row, part)
                 report.escalated.append(development.id)
-            elif signature is not None and _is_copy(
-                session, development.id, article_row.id, signature
-            ):
+            elif _is_copy(session, development.id, article_row.id, signature):
                 det_row.role = "copy"
                 _enqueue_parent_update(session, development, det_row)
             else:
