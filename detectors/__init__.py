@@ -13,7 +13,6 @@ and detectors/entities.yaml (see detectors/README.md). It never fetches, stores 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from detectors.engine import Reading, run, to_detection
 from detectors.entities import EntityTable, canonical, load_entities
@@ -34,16 +33,14 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def detect_language(text: str) -> str:
+    """The language code of `text` among those the rules cover (see detectors/language.py)."""
     # The language model (py3langid, numpy: ~0.13 s) is imported on first use, not with the
     # package: a run's main process imports detectors for its types and entity table only,
     # before anything else can start, and never identifies a language itself.
-    if name == "detect_language":
-        from detectors.language import detect_language
+    from detectors.language import detect_language as identify
 
-        globals()[name] = detect_language
-        return detect_language
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return identify(text)
 
 
 def detect(
@@ -68,8 +65,6 @@ def detect(
     text = text or ""
     title = title or ""
     if lang is None:
-        from detectors.language import detect_language
-
         lang = detect_language(f"{title}\n{text}")
     ruleset = rules or default_rules()
     lr = ruleset.for_lang(lang)

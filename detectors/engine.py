@@ -9,6 +9,7 @@ reacts to comes from the rule files or the entity table.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -467,10 +468,8 @@ def _rejection(
     def context() -> str:
         return art.context_text(fld, sent) if sent is not None else ""
 
-    for c in art.rules.unless:
-        if c.id not in tr.skip_common and _holds(c, text, ms, me, clause, memo, context):
-            return f"unless:{c.id}"
-    for c in (*tr.unless, *rule.unless):
+    common = (c for c in art.rules.unless if c.id not in tr.skip_common)
+    for c in itertools.chain(common, tr.unless, rule.unless):
         if _holds(c, text, ms, me, clause, memo, context):
             return f"unless:{c.id}"
     for label, conds in (("type requires", tr.requires), ("rule requires", rule.requires)):

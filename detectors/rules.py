@@ -405,7 +405,7 @@ def _compile(regex: str, where: str, line: int | None, flags: int = re.IGNORECAS
         raise RuleError(where, line, f"bad regular expression: {exc}") from None
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def read_yaml(path: Path) -> dict[str, Any]:
     try:
         with path.open(encoding="utf-8") as fh:
             data = yaml.load(fh, Loader=_LineLoader)
@@ -479,7 +479,7 @@ def _letters(kinds: Any, where: str, line: int | None) -> str:
 
 
 def _load_type(path: Path, lang: str, lang_macros: dict[str, str]) -> TypeRules:
-    data = _read_yaml(path)
+    data = read_yaml(path)
     where = str(path)
     unknown = set(data) - _TYPE_KEYS
     if unknown:
@@ -644,7 +644,7 @@ def _load_language(directory: Path) -> LanguageRules:
     lang_file = directory / "_language.yaml"
     if not lang_file.exists():
         raise RuleError(lang_file, None, "missing _language.yaml")
-    data = _read_yaml(lang_file)
+    data = read_yaml(lang_file)
     where = str(lang_file)
     line = data["__line__"]
     lang = str(data.get("lang") or directory.name)

@@ -11,125 +11,54 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
-# Lines that are site furniture, not article prose. Matched against a whole stripped line.
-_BOILERPLATE_LINE = re.compile(
-    r"""^(?:
-        (?:read|see)\s+(?:more|also)\b.*
-      | related(?:\s+(?:articles?|news|stories|posts?))?\s*:?.*
-      | share\s+(?:this|on)\b.*
-      | (?:leave|post)\s+a\s+(?:comment|reply)\b.*
-      | \d+\s+comments?
-      | you\s+(?:need|must)\s+(?:to\s+)?(?:log\s*-?\s*in|be\s+logged\s+in)\b.*
-      | your\s+email\s+address\s+will\s+not\s+be\s+published.*
-      | this\s+site\s+uses\s+akismet.*
-      | subscribe\b.*
-      | sign\s+up\s+for\b.*
-      | follow\s+us\b.*
-      | (?:recent|latest|more)\s+(?:news|posts|stories)\b.*
-      | more\s+in\s+\w+.*
-      | editor'?s?\s+pick.*
-      | (?:photo|image|source|credit)s?\s*:.*
-      | .*\b(?:cookies?|privacy\s+policy)\b.*
-      | читайте\s+(?:также|далее)\b.*
-      | подпис\w+\s+на\b.*
-      | поделит\w+.*
-      | источник\s*:.*
-      | фото\s*:.*
-    )$""",
-    re.IGNORECASE | re.VERBOSE,
-)
+from detectors.rules import RuleError, read_yaml
 
-# A line after which nothing more belongs to the article (comment sections, link lists).
-# Russian link-list headers that close a page ("Новости партнеров", "Самое читаемое",
-# "Похожие материалы"); not "Читайте также" / "По теме", which also head boxes inside
-# an article whose text goes on after them.
-_TAIL_WORDS = (
-    r"leave\s+a\s+(?:reply|comment)|recent\s+news|related\s+(?:articles|news)"
-    r"|comments?|оставить\s+комментарий|комментарии"
-    r"|новости\s+партн[её]ров|самое\s+(?:читаемое|популярное|обсуждаемое)"
-    r"|похожие\s+(?:материалы|новости|статьи|публикации)|последние\s+новости"
-    r"|лента\s+новостей|другие\s+новости|выбор\s+редакции"
-)
-_TAIL_MARKER = re.compile(rf"^(?:{_TAIL_WORDS}):?\s*$", re.IGNORECASE)
+_PAGE_FILE = Path(__file__).parent / "rules" / "_page.yaml"
 
-_TAIL_MARKER_LINE = re.compile(
-    rf"^[ \t]*(?:{_TAIL_WORDS}):?[ \t]*$",
-    re.IGNORECASE | re.MULTILINE,
-)
 
-# Tokens that end with a period but do not end a sentence.
-_ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "gen",
-        "lt",
-        "col",
-        "maj",
-        "capt",
-        "sgt",
-        "adm",
-        "gov",
-        "sen",
-        "rep",
-        "rev",
-        "st",
-        "jr",
-        "sr",
-        "no",
-        "nos",
-        "vs",
-        "etc",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "approx",
-        "dept",
-        "est",
-        "inc",
-        "ltd",
-        "corp",
-        "co",
-        "fig",
-        "e.g",
-        "i.e",
-        "u.s",
-        "u.k",
-        "u.n",
-        "a.m",
-        "p.m",
-        "т.е",
-        "т.д",
-        "т.п",
-        "г",
-        "гг",
-        "им",
-        "ул",
-        "др",
-        "проф",
-        "ген",
-        "см",
-        "напр",
-        "млн",
-        "млрд",
-        "тыс",
-        "руб",
-        "долл",
-    ]
-)
+@dataclass(frozen=True, slots=True)
+class _Furniture:
+    """The page furniture of `rules/_page.yaml`, compiled."""
+
+    boilerplate_line: re.Pattern[str]  # a whole stripped line to leave out
+    tail_marker: re.Pattern[str]  # a whole stripped line after which the article has ended
+    tail_marker_line: re.Pattern[str]  # the same, found anywhere in a text (MULTILINE)
+    abbreviations: frozenset[str]
+
+
+def load_furniture(path: Path = _PAGE_FILE) -> _Furniture:
+    """Compile the page-furniture file; a malformed one raises RuleError naming file:line."""
+    data = read_yaml(path)
+    keys = {"furniture", "end_of_article", "abbreviations"}
+    found = set(data) - {"__line__"}
+    if found != keys:
+        raise RuleError(path, 1, f"expected exactly the keys {sorted(keys)}, found {sorted(found)}")
+    for key in keys:
+        entries = data[key]
+        if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+            raise RuleError(path, data["__line__"], f"{key}: expected a list of strings")
+
+    def either(key: str) -> str:
+        return "|".join(e.replace(" ", r"\s+") for e in data[key])
+
+    try:
+        furniture = either("furniture")
+        tail = either("end_of_article")
+        return _Furniture(
+            boilerplate_line=re.compile(rf"^(?:{furniture})$", re.IGNORECASE),
+            tail_marker=re.compile(rf"^(?:{tail}):?\s*$", re.IGNORECASE),
+            tail_marker_line=re.compile(
+                rf"^[ \t]*(?:{tail}):?[ \t]*$", re.IGNORECASE | re.MULTILINE
+            ),
+            abbreviations=frozenset(e.lower() for e in data["abbreviations"]),
+        )
+    except re.error as e:
+        raise RuleError(path, None, f"not a regular expression: {e}") from None
+
+
+_PAGE = load_furniture()
 
 # Candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace,
 # then something that can start a sentence (capital letter, digit or opening quote).
@@ -155,7 +84,7 @@ def _is_abbreviation(chunk: str) -> bool:
     # Single initials ("G. Lukashenko") and dotted acronyms ("U.S.") never end a sentence.
     if len(token) == 1 and token.isalpha():
         return True
-    return token in _ABBREVIATIONS
+    return token in _PAGE.abbreviations
 
 
 def _split_line(line: str, offset: int, para: int) -> list[Sentence]:
@@ -183,12 +112,12 @@ def _append(out: list[Sentence], line: str, a: int, b: int, offset: int, para: i
 
 def is_boilerplate(line: str) -> bool:
     """True if a whole line is site furniture rather than article prose."""
-    return bool(_BOILERPLATE_LINE.match(line.strip()))
+    return bool(_PAGE.boilerplate_line.match(line.strip()))
 
 
 def tail_start(text: str) -> int:
     """Offset of the first line after which nothing belongs to the article (or len)."""
-    m = _TAIL_MARKER_LINE.search(text)
+    m = _PAGE.tail_marker_line.search(text)
     return m.start() if m else len(text)
 
 
@@ -229,7 +158,7 @@ def _split_cached(text: str, limit: int | None = None) -> tuple[Sentence, ...]:
         stripped = raw.strip()
         if not stripped:
             continue
-        if _TAIL_MARKER.match(stripped):
+        if _PAGE.tail_marker.match(stripped):
             break
         if is_boilerplate(stripped):
             continue
