@@ -122,6 +122,16 @@ FIRES: list[tuple[str, str]] = [
     (DECL, "Mexico and Colombia removed their names from the list of signatories to the communique."),
     (DECL, "Trump reneged on the joint communique agreed by the G7 leaders in Quebec."),
     (DECL, "Trump instructed US representatives not to endorse the G7 communique, he wrote on Twitter."),
+    # --- round 6: families found on real news wording ---
+    # a state placing itself outside a bloc; an agreement named by the body it set up
+    (WITHDRAW, "Armenia considers itself outside the CSTO, the prime minister said on Wednesday."),
+    (WITHDRAW, "Moldova's parliament denounced the agreement on the Interparliamentary Assembly of the CIS on Friday."),
+    # a boycott of "the event" after the meeting was named; a long list before "persona non grata"
+    (BOYCOTT, "Lavrov's presence at the OSCE ministerial council led the foreign ministers of Latvia and Estonia to boycott the event."),
+    (RUPTURE, "The State Department declared 35 officials and staff members of the Russian embassy in Washington and of the Russian consulate general in San Francisco persona non grata."),
+    # the near misses' positive twins
+    (BOYCOTT, "Armenia refuses to attend CSTO meetings, the secretary general said on Monday."),
+    (BOYCOTT, "Armenia walked out of the CSTO summit in protest."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str, str]] = [
@@ -238,6 +248,17 @@ SILENT: list[tuple[str, str]] = [
     (DECL, "The party withdrew its support from the coalition government, a statement said."),
     (DECL, "Germany withdrew its support for the draft resolution on Gaza."),
     (DECL, "Britain retracted the statement about the incident after protests from Beijing."),
+    # --- round 6: families found on real news wording ---
+    # withdrawals: a denial in other words, a judgement, another state's reading, a request
+    # for clarification, a position told again and again
+    (WITHDRAW, "Armenia's withdrawal from the CSTO is not under consideration now, the deputy minister said."),
+    (WITHDRAW, "A draft law on Armenia's withdrawal from the EAEU is premature, the speaker said."),
+    (WITHDRAW, "Moscow sees the vote as the start of Armenia's possible exit from the EAEU, Overchuk said."),
+    (WITHDRAW, "The Kremlin will clarify the prime minister's remarks about freezing Armenia's membership in the CSTO, Peskov said."),
+    (WITHDRAW, "Yerevan has repeatedly stated that its membership in the CSTO is frozen, the agency noted."),
+    # boycotts: a walk-out someone demands; a known habit in a concessive clause
+    (BOYCOTT, "A petition demanding that Kyrgyzstan walks out of the EAEU gathered 10,000 signatures."),
+    (BOYCOTT, "Although Armenia refuses to attend CSTO meetings, it still pays its dues, the secretary general said."),
 ]  # fmt: skip
 
 
