@@ -132,6 +132,8 @@ FIRES: list[tuple[str, str]] = [
     # the near misses' positive twins
     (BOYCOTT, "Armenia refuses to attend CSTO meetings, the secretary general said on Monday."),
     (BOYCOTT, "Armenia walked out of the CSTO summit in protest."),
+    (WITHDRAW, "Moldova's parliament speaker said Moldova would initiate its withdrawal from the CIS assembly."),
+    (RUPTURE, "Ankara and Cairo recalled their ambassadors after the coup, officials said on Friday."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str, str]] = [
@@ -259,6 +261,26 @@ SILENT: list[tuple[str, str]] = [
     # boycotts: a walk-out someone demands; a known habit in a concessive clause
     (BOYCOTT, "A petition demanding that Kyrgyzstan walks out of the EAEU gathered 10,000 signatures."),
     (BOYCOTT, "Although Armenia refuses to attend CSTO meetings, it still pays its dues, the secretary general said."),
+    # withdrawals: a public mood, a ground not prepared, a denial without "the", what is
+    # unclear, a draft under debate, the step as the time frame or topic of talk
+    (WITHDRAW, "The people of Kazakhstan said unambiguously that it is time to leave the CSTO."),
+    (WITHDRAW, "Tokayev says he is not preparing the ground for quitting the EAEU."),
+    (WITHDRAW, "Armenia's withdrawal from CSTO is not on agenda, says Russian diplomat"),
+    (WITHDRAW, "Kremlin: Armenia's position on leaving the CSTO is unclear"),
+    (WITHDRAW, "Lawmakers debated a draft law on Armenia's withdrawal from the EAEU on Tuesday."),
+    (WITHDRAW, "The CSTO drew up a plan of further steps after Uzbekistan's leaving the bloc."),
+    (WITHDRAW, "The Kremlin has seen many discussions about Armenia leaving the CSTO among pro-Western analysts."),
+    # withdrawals: party figures, former leaders and the opposition floating the step; an
+    # exit called impossible; nobody talking of it; reports called false
+    (WITHDRAW, "The leader of the Republican Party proposed that Armenia quit the EAEU."),
+    (WITHDRAW, "Former president Kocharyan suggested Armenia could leave the CSTO if Russia fails to act."),
+    (WITHDRAW, "The ruling party's leader in parliament, Aram Sargsyan, said Armenia might leave the CSTO at some point."),
+    (WITHDRAW, "The opposition Armenia Alliance said the country must leave the CSTO immediately."),
+    (WITHDRAW, "Armenia's leaving the CSTO is not possible, said Grigoryan, the head of the Security Council."),
+    (WITHDRAW, "No one is talking about leaving the CSTO, Mirzoyan said."),
+    (WITHDRAW, "Reports that Armenia has quit the CSTO are false, the ministry said."),
+    # ruptures: an envoy back at the post makes the recall in the same article old news
+    (RUPTURE, "The Turkish ambassador will return to Cairo to resume his duties. Ankara and Cairo recalled their ambassadors after the coup."),
 ]  # fmt: skip
 
 
