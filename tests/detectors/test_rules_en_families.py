@@ -134,6 +134,15 @@ FIRES: list[tuple[str, str]] = [
     (BOYCOTT, "Armenia walked out of the CSTO summit in protest."),
     (WITHDRAW, "Moldova's parliament speaker said Moldova would initiate its withdrawal from the CIS assembly."),
     (RUPTURE, "Ankara and Cairo recalled their ambassadors after the coup, officials said on Friday."),
+    # boycotts: a stand-in "instead of" the leader; the absence told as a noun
+    (BOYCOTT, "Azerbaijan will be represented at the CIS summit by its prime minister instead of President Aliyev."),
+    (BOYCOTT, "Pashinyan's absence from the CSTO summit was a deliberate snub, his spokesman said."),
+    # ruptures: an embassy told to cut its staff, staff halved, envoys ordered out, immunity
+    # revoked and an expulsion ordered
+    (RUPTURE, "Russia ordered the US embassy to cut its staff to 455 by September."),
+    (RUPTURE, "Chisinau will halve the staff of the Russian embassy, the foreign ministry said."),
+    (RUPTURE, "The Latvian ambassador and all embassy staff were ordered out of Belarus."),
+    (RUPTURE, "Niger's junta revoked the diplomatic immunity of the French ambassador and ordered his expulsion."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str, str]] = [
@@ -281,6 +290,10 @@ SILENT: list[tuple[str, str]] = [
     (WITHDRAW, "Reports that Armenia has quit the CSTO are false, the ministry said."),
     # ruptures: an envoy back at the post makes the recall in the same article old news
     (RUPTURE, "The Turkish ambassador will return to Cairo to resume his duties. Ankara and Cairo recalled their ambassadors after the coup."),
+    # boycotts: a national parliament's session; a dinner at the meeting, not the meeting
+    (BOYCOTT, "Georgia's parliament speaker refused to attend the session of the Georgian parliament."),
+    (BOYCOTT, "Kazakhstan's foreign minister will not attend the dinner but will take part in the CSTO ministerial."),
+    (BOYCOTT, "Erdogan did not attend the NATO summit dinner because he had to leave early for Ankara."),
 ]  # fmt: skip
 
 
