@@ -143,6 +143,7 @@ FIRES: list[tuple[str, str]] = [
     (RUPTURE, "Chisinau will halve the staff of the Russian embassy, the foreign ministry said."),
     (RUPTURE, "The Latvian ambassador and all embassy staff were ordered out of Belarus."),
     (RUPTURE, "Niger's junta revoked the diplomatic immunity of the French ambassador and ordered his expulsion."),
+    (ARMS, "India delivered more artillery systems to Armenia, the defence minister said on Monday."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str, str]] = [
@@ -294,6 +295,10 @@ SILENT: list[tuple[str, str]] = [
     (BOYCOTT, "Georgia's parliament speaker refused to attend the session of the Georgian parliament."),
     (BOYCOTT, "Kazakhstan's foreign minister will not attend the dinner but will take part in the CSTO ministerial."),
     (BOYCOTT, "Erdogan did not attend the NATO summit dinner because he had to leave early for Ankara."),
+    # a purchase still under talks; a known state that goes on is background
+    (ARMS, "Armenia is in talks with India on buying more artillery systems, the defence minister said."),
+    (WITHDRAW, "Armenia continues to freeze its participation in the CSTO, Pashinyan said on Monday."),
+    (BOYCOTT, "Minsk still boycotts the sessions of the CIS assembly, the speaker said on Monday."),
 ]  # fmt: skip
 
 
