@@ -144,6 +144,7 @@ FIRES: list[tuple[str, str]] = [
     (RUPTURE, "The Latvian ambassador and all embassy staff were ordered out of Belarus."),
     (RUPTURE, "Niger's junta revoked the diplomatic immunity of the French ambassador and ordered his expulsion."),
     (ARMS, "India delivered more artillery systems to Armenia, the defence minister said on Monday."),
+    (BOYCOTT, "Yerevan snubbed the CSTO summit in Minsk on Thursday."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str, str]] = [
@@ -299,6 +300,9 @@ SILENT: list[tuple[str, str]] = [
     (ARMS, "Armenia is in talks with India on buying more artillery systems, the defence minister said."),
     (WITHDRAW, "Armenia continues to freeze its participation in the CSTO, Pashinyan said on Monday."),
     (BOYCOTT, "Minsk still boycotts the sessions of the CIS assembly, the speaker said on Monday."),
+    # a past habit summed up in plural meetings; an envoy's return told after a long aside
+    (BOYCOTT, "As the rift widened, Yerevan froze its role in the alliance, cancelled its part in the drills and snubbed CSTO summits."),
+    (RUPTURE, "Turkey's ambassador to Egypt, who had been pulled back for consultations amid the long row between the two capitals, will return to resume his duties. Ankara and Cairo recalled their ambassadors after the coup."),
 ]  # fmt: skip
 
 
