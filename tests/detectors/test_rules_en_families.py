@@ -145,6 +145,8 @@ FIRES: list[tuple[str, str]] = [
     (RUPTURE, "Niger's junta revoked the diplomatic immunity of the French ambassador and ordered his expulsion."),
     (ARMS, "India delivered more artillery systems to Armenia, the defence minister said on Monday."),
     (BOYCOTT, "Yerevan snubbed the CSTO summit in Minsk on Thursday."),
+    # a decree ending a state's participation in the work of the organisation's bodies
+    (WITHDRAW, "The president signed a decree ending the participation of Ukraine in the work of the CIS statutory bodies."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str, str]] = [
@@ -301,6 +303,7 @@ SILENT: list[tuple[str, str]] = [
     (WITHDRAW, "Armenia continues to freeze its participation in the CSTO, Pashinyan said on Monday."),
     (BOYCOTT, "Minsk still boycotts the sessions of the CIS assembly, the speaker said on Monday."),
     # a past habit summed up in plural meetings; an envoy's return told after a long aside
+    (WITHDRAW, "The decree ended the participation of Ukrainian athletes in the CIS games."),
     (BOYCOTT, "As the rift widened, Yerevan froze its role in the alliance, cancelled its part in the drills and snubbed CSTO summits."),
     (RUPTURE, "Turkey's ambassador to Egypt, who had been pulled back for consultations amid the long row between the two capitals, will return to resume his duties. Ankara and Cairo recalled their ambassadors after the coup."),
 ]  # fmt: skip
