@@ -147,6 +147,10 @@ FIRES: list[tuple[str, str]] = [
     (BOYCOTT, "Yerevan snubbed the CSTO summit in Minsk on Thursday."),
     # a decree ending a state's participation in the work of the organisation's bodies
     (WITHDRAW, "The president signed a decree ending the participation of Ukraine in the work of the CIS statutory bodies."),
+    # money withheld from the organisation; an agreement named by what it established
+    (WITHDRAW, "Armenia has stopped financing the CSTO, the finance ministry said on Monday."),
+    (WITHDRAW, "Yerevan will no longer pay its contributions to the CSTO budget, Pashinyan said on Tuesday."),
+    (WITHDRAW, "Kyrgyzstan's parliament voted to denounce the agreement establishing the CIS."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str, str]] = [
@@ -304,6 +308,8 @@ SILENT: list[tuple[str, str]] = [
     (BOYCOTT, "Minsk still boycotts the sessions of the CIS assembly, the speaker said on Monday."),
     # a past habit summed up in plural meetings; an envoy's return told after a long aside
     (WITHDRAW, "The decree ended the participation of Ukrainian athletes in the CIS games."),
+    (WITHDRAW, "Armenia will not stop financing the CSTO, the finance minister said."),
+    (WITHDRAW, "The bank stopped financing the CSTO exercises in Tajikistan."),
     (BOYCOTT, "As the rift widened, Yerevan froze its role in the alliance, cancelled its part in the drills and snubbed CSTO summits."),
     (RUPTURE, "Turkey's ambassador to Egypt, who had been pulled back for consultations amid the long row between the two capitals, will return to resume his duties. Ankara and Cairo recalled their ambassadors after the coup."),
 ]  # fmt: skip
