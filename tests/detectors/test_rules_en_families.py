@@ -151,6 +151,7 @@ FIRES: list[tuple[str, str]] = [
     (WITHDRAW, "Armenia has stopped financing the CSTO, the finance ministry said on Monday."),
     (WITHDRAW, "Yerevan will no longer pay its contributions to the CSTO budget, Pashinyan said on Tuesday."),
     (WITHDRAW, "Kyrgyzstan's parliament voted to denounce the agreement establishing the CIS."),
+    (WITHDRAW, "Kyrgyzstan announced its exit from the EAEU on Monday, the ministry said."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str, str]] = [
@@ -310,6 +311,11 @@ SILENT: list[tuple[str, str]] = [
     (WITHDRAW, "The decree ended the participation of Ukrainian athletes in the CIS games."),
     (WITHDRAW, "Armenia will not stop financing the CSTO, the finance minister said."),
     (WITHDRAW, "The bank stopped financing the CSTO exercises in Tajikistan."),
+    # no statement or document made; the step judged as a known fact
+    (WITHDRAW, "Kyrgyzstan has made no statement about leaving the EAEU, the ministry said."),
+    (WITHDRAW, "The secretariat has seen no documents on Tajikistan's exit from the CSTO."),
+    (WITHDRAW, "Moldova's exit from the CIS is temporary, the speaker of the Russian Duma claimed."),
+    (WITHDRAW, "Georgia's withdrawal from the CIS only helps Russia, Georgia's envoy to the CIS said."),
     (BOYCOTT, "As the rift widened, Yerevan froze its role in the alliance, cancelled its part in the drills and snubbed CSTO summits."),
     (RUPTURE, "Turkey's ambassador to Egypt, who had been pulled back for consultations amid the long row between the two capitals, will return to resume his duties. Ankara and Cairo recalled their ambassadors after the coup."),
 ]  # fmt: skip
