@@ -316,6 +316,10 @@ SILENT: list[tuple[str, str]] = [
     (WITHDRAW, "The secretariat has seen no documents on Tajikistan's exit from the CSTO."),
     (WITHDRAW, "Moldova's exit from the CIS is temporary, the speaker of the Russian Duma claimed."),
     (WITHDRAW, "Georgia's withdrawal from the CIS only helps Russia, Georgia's envoy to the CIS said."),
+    # boycotts: an observer state, mourning at home, a delayed flight
+    (BOYCOTT, "Uzbekistan, which is only an observer, did not take part in the EAEU summit."),
+    (BOYCOTT, "Lukashenko will not attend the summit owing to the mourning for the victims of the crash."),
+    (BOYCOTT, "Pashinyan missed the first day of the summit because of a delayed flight."),
     (BOYCOTT, "As the rift widened, Yerevan froze its role in the alliance, cancelled its part in the drills and snubbed CSTO summits."),
     (RUPTURE, "Turkey's ambassador to Egypt, who had been pulled back for consultations amid the long row between the two capitals, will return to resume his duties. Ankara and Cairo recalled their ambassadors after the coup."),
 ]  # fmt: skip
