@@ -152,6 +152,8 @@ FIRES: list[tuple[str, str]] = [
     (WITHDRAW, "Yerevan will no longer pay its contributions to the CSTO budget, Pashinyan said on Tuesday."),
     (WITHDRAW, "Kyrgyzstan's parliament voted to denounce the agreement establishing the CIS."),
     (WITHDRAW, "Kyrgyzstan announced its exit from the EAEU on Monday, the ministry said."),
+    # a bill debated and then adopted is a decision
+    (WITHDRAW, "Parliament considered and adopted the bill on Georgia's withdrawal from the CIS on Thursday."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str, str]] = [
