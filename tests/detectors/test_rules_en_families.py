@@ -154,6 +154,7 @@ FIRES: list[tuple[str, str]] = [
     (WITHDRAW, "Kyrgyzstan announced its exit from the EAEU on Monday, the ministry said."),
     # a bill debated and then adopted is a decision
     (WITHDRAW, "Parliament considered and adopted the bill on Georgia's withdrawal from the CIS on Thursday."),
+    (BOYCOTT, "The Kremlin said on Monday that Putin would not attend the BRICS summit in Johannesburg."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str, str]] = [
@@ -322,6 +323,9 @@ SILENT: list[tuple[str, str]] = [
     (BOYCOTT, "Uzbekistan, which is only an observer, did not take part in the EAEU summit."),
     (BOYCOTT, "Lukashenko will not attend the summit owing to the mourning for the victims of the crash."),
     (BOYCOTT, "Pashinyan missed the first day of the summit because of a delayed flight."),
+    # an absence told "at the time" is old; a warrant for the leader's arrest is no choice
+    (BOYCOTT, "The Kremlin said at the time that Putin would not attend the BRICS summit in Johannesburg."),
+    (BOYCOTT, "Putin will not attend the BRICS summit because of a warrant for his arrest issued by the ICC."),
     (BOYCOTT, "As the rift widened, Yerevan froze its role in the alliance, cancelled its part in the drills and snubbed CSTO summits."),
     (RUPTURE, "Turkey's ambassador to Egypt, who had been pulled back for consultations amid the long row between the two capitals, will return to resume his duties. Ankara and Cairo recalled their ambassadors after the coup."),
 ]  # fmt: skip
