@@ -155,6 +155,7 @@ FIRES: list[tuple[str, str]] = [
     # a bill debated and then adopted is a decision
     (WITHDRAW, "Parliament considered and adopted the bill on Georgia's withdrawal from the CIS on Thursday."),
     (BOYCOTT, "The Kremlin said on Monday that Putin would not attend the BRICS summit in Johannesburg."),
+    (ARMS, "France sold three radars to Armenia, the defence ministry said on Monday."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str, str]] = [
@@ -326,6 +327,9 @@ SILENT: list[tuple[str, str]] = [
     # an absence told "at the time" is old; a warrant for the leader's arrest is no choice
     (BOYCOTT, "The Kremlin said at the time that Putin would not attend the BRICS summit in Johannesburg."),
     (BOYCOTT, "Putin will not attend the BRICS summit because of a warrant for his arrest issued by the ICC."),
+    # arms: a contract cancelled after the fact; a planned sale condemned
+    (ARMS, "The contract for the delivery of Su-30 jets to Armenia was cancelled."),
+    (ARMS, "Baku condemned the planned sale of French radars to Yerevan."),
     (BOYCOTT, "As the rift widened, Yerevan froze its role in the alliance, cancelled its part in the drills and snubbed CSTO summits."),
     (RUPTURE, "Turkey's ambassador to Egypt, who had been pulled back for consultations amid the long row between the two capitals, will return to resume his duties. Ankara and Cairo recalled their ambassadors after the coup."),
 ]  # fmt: skip
