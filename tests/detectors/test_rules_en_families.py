@@ -122,6 +122,40 @@ FIRES: list[tuple[str, str]] = [
     (DECL, "Mexico and Colombia removed their names from the list of signatories to the communique."),
     (DECL, "Trump reneged on the joint communique agreed by the G7 leaders in Quebec."),
     (DECL, "Trump instructed US representatives not to endorse the G7 communique, he wrote on Twitter."),
+    # --- round 6: families found on real news wording ---
+    # a state placing itself outside a bloc; an agreement named by the body it set up
+    (WITHDRAW, "Armenia considers itself outside the CSTO, the prime minister said on Wednesday."),
+    (WITHDRAW, "Moldova's parliament denounced the agreement on the Interparliamentary Assembly of the CIS on Friday."),
+    # a boycott of "the event" after the meeting was named; a long list before "persona non grata"
+    (BOYCOTT, "Lavrov's presence at the OSCE ministerial council led the foreign ministers of Latvia and Estonia to boycott the event."),
+    (RUPTURE, "The State Department declared 35 officials and staff members of the Russian embassy in Washington and of the Russian consulate general in San Francisco persona non grata."),
+    # the near misses' positive twins
+    (BOYCOTT, "Armenia refuses to attend CSTO meetings, the secretary general said on Monday."),
+    (BOYCOTT, "Armenia walked out of the CSTO summit in protest."),
+    (WITHDRAW, "Moldova's parliament speaker said Moldova would initiate its withdrawal from the CIS assembly."),
+    (RUPTURE, "Ankara and Cairo recalled their ambassadors after the coup, officials said on Friday."),
+    # boycotts: a stand-in "instead of" the leader; the absence told as a noun
+    (BOYCOTT, "Azerbaijan will be represented at the CIS summit by its prime minister instead of President Aliyev."),
+    (BOYCOTT, "Pashinyan's absence from the CSTO summit was a deliberate snub, his spokesman said."),
+    # ruptures: an embassy told to cut its staff, staff halved, envoys ordered out, immunity
+    # revoked and an expulsion ordered
+    (RUPTURE, "Russia ordered the US embassy to cut its staff to 455 by September."),
+    (RUPTURE, "Chisinau will halve the staff of the Russian embassy, the foreign ministry said."),
+    (RUPTURE, "The Latvian ambassador and all embassy staff were ordered out of Belarus."),
+    (RUPTURE, "Niger's junta revoked the diplomatic immunity of the French ambassador and ordered his expulsion."),
+    (ARMS, "India delivered more artillery systems to Armenia, the defence minister said on Monday."),
+    (BOYCOTT, "Yerevan snubbed the CSTO summit in Minsk on Thursday."),
+    # a decree ending a state's participation in the work of the organisation's bodies
+    (WITHDRAW, "The president signed a decree ending the participation of Ukraine in the work of the CIS statutory bodies."),
+    # money withheld from the organisation; an agreement named by what it established
+    (WITHDRAW, "Armenia has stopped financing the CSTO, the finance ministry said on Monday."),
+    (WITHDRAW, "Yerevan will no longer pay its contributions to the CSTO budget, Pashinyan said on Tuesday."),
+    (WITHDRAW, "Kyrgyzstan's parliament voted to denounce the agreement establishing the CIS."),
+    (WITHDRAW, "Kyrgyzstan announced its exit from the EAEU on Monday, the ministry said."),
+    # a bill debated and then adopted is a decision
+    (WITHDRAW, "Parliament considered and adopted the bill on Georgia's withdrawal from the CIS on Thursday."),
+    (BOYCOTT, "The Kremlin said on Monday that Putin would not attend the BRICS summit in Johannesburg."),
+    (ARMS, "France sold three radars to Armenia, the defence ministry said on Monday."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str, str]] = [
@@ -238,6 +272,66 @@ SILENT: list[tuple[str, str]] = [
     (DECL, "The party withdrew its support from the coalition government, a statement said."),
     (DECL, "Germany withdrew its support for the draft resolution on Gaza."),
     (DECL, "Britain retracted the statement about the incident after protests from Beijing."),
+    # --- round 6: families found on real news wording ---
+    # withdrawals: a denial in other words, a judgement, another state's reading, a request
+    # for clarification, a position told again and again
+    (WITHDRAW, "Armenia's withdrawal from the CSTO is not under consideration now, the deputy minister said."),
+    (WITHDRAW, "A draft law on Armenia's withdrawal from the EAEU is premature, the speaker said."),
+    (WITHDRAW, "Moscow sees the vote as the start of Armenia's possible exit from the EAEU, Overchuk said."),
+    (WITHDRAW, "The Kremlin will clarify the prime minister's remarks about freezing Armenia's membership in the CSTO, Peskov said."),
+    (WITHDRAW, "Yerevan has repeatedly stated that its membership in the CSTO is frozen, the agency noted."),
+    # boycotts: a walk-out someone demands; a known habit in a concessive clause
+    (BOYCOTT, "A petition demanding that Kyrgyzstan walks out of the EAEU gathered 10,000 signatures."),
+    (BOYCOTT, "Although Armenia refuses to attend CSTO meetings, it still pays its dues, the secretary general said."),
+    # withdrawals: a public mood, a ground not prepared, a denial without "the", what is
+    # unclear, a draft under debate, the step as the time frame or topic of talk
+    (WITHDRAW, "The people of Kazakhstan said unambiguously that it is time to leave the CSTO."),
+    (WITHDRAW, "Tokayev says he is not preparing the ground for quitting the EAEU."),
+    (WITHDRAW, "Armenia's withdrawal from CSTO is not on agenda, says Russian diplomat"),
+    (WITHDRAW, "Kremlin: Armenia's position on leaving the CSTO is unclear"),
+    (WITHDRAW, "Lawmakers debated a draft law on Armenia's withdrawal from the EAEU on Tuesday."),
+    (WITHDRAW, "The CSTO drew up a plan of further steps after Uzbekistan's leaving the bloc."),
+    (WITHDRAW, "The Kremlin has seen many discussions about Armenia leaving the CSTO among pro-Western analysts."),
+    # withdrawals: party figures, former leaders and the opposition floating the step; an
+    # exit called impossible; nobody talking of it; reports called false
+    (WITHDRAW, "The leader of the Republican Party proposed that Armenia quit the EAEU."),
+    (WITHDRAW, "Former president Kocharyan suggested Armenia could leave the CSTO if Russia fails to act."),
+    (WITHDRAW, "The ruling party's leader in parliament, Aram Sargsyan, said Armenia might leave the CSTO at some point."),
+    (WITHDRAW, "The opposition Armenia Alliance said the country must leave the CSTO immediately."),
+    (WITHDRAW, "Armenia's leaving the CSTO is not possible, said Grigoryan, the head of the Security Council."),
+    (WITHDRAW, "No one is talking about leaving the CSTO, Mirzoyan said."),
+    (WITHDRAW, "Reports that Armenia has quit the CSTO are false, the ministry said."),
+    # ruptures: an envoy back at the post makes the recall in the same article old news
+    (RUPTURE, "The Turkish ambassador will return to Cairo to resume his duties. Ankara and Cairo recalled their ambassadors after the coup."),
+    # boycotts: a national parliament's session; a dinner at the meeting, not the meeting
+    (BOYCOTT, "Georgia's parliament speaker refused to attend the session of the Georgian parliament."),
+    (BOYCOTT, "Kazakhstan's foreign minister will not attend the dinner but will take part in the CSTO ministerial."),
+    (BOYCOTT, "Erdogan did not attend the NATO summit dinner because he had to leave early for Ankara."),
+    # a purchase still under talks; a known state that goes on is background
+    (ARMS, "Armenia is in talks with India on buying more artillery systems, the defence minister said."),
+    (WITHDRAW, "Armenia continues to freeze its participation in the CSTO, Pashinyan said on Monday."),
+    (BOYCOTT, "Minsk still boycotts the sessions of the CIS assembly, the speaker said on Monday."),
+    # a past habit summed up in plural meetings; an envoy's return told after a long aside
+    (WITHDRAW, "The decree ended the participation of Ukrainian athletes in the CIS games."),
+    (WITHDRAW, "Armenia will not stop financing the CSTO, the finance minister said."),
+    (WITHDRAW, "The bank stopped financing the CSTO exercises in Tajikistan."),
+    # no statement or document made; the step judged as a known fact
+    (WITHDRAW, "Kyrgyzstan has made no statement about leaving the EAEU, the ministry said."),
+    (WITHDRAW, "The secretariat has seen no documents on Tajikistan's exit from the CSTO."),
+    (WITHDRAW, "Moldova's exit from the CIS is temporary, the speaker of the Russian Duma claimed."),
+    (WITHDRAW, "Georgia's withdrawal from the CIS only helps Russia, Georgia's envoy to the CIS said."),
+    # boycotts: an observer state, mourning at home, a delayed flight
+    (BOYCOTT, "Uzbekistan, which is only an observer, did not take part in the EAEU summit."),
+    (BOYCOTT, "Lukashenko will not attend the summit owing to the mourning for the victims of the crash."),
+    (BOYCOTT, "Pashinyan missed the first day of the summit because of a delayed flight."),
+    # an absence told "at the time" is old; a warrant for the leader's arrest is no choice
+    (BOYCOTT, "The Kremlin said at the time that Putin would not attend the BRICS summit in Johannesburg."),
+    (BOYCOTT, "Putin will not attend the BRICS summit because of a warrant for his arrest issued by the ICC."),
+    # arms: a contract cancelled after the fact; a planned sale condemned
+    (ARMS, "The contract for the delivery of Su-30 jets to Armenia was cancelled."),
+    (ARMS, "Baku condemned the planned sale of French radars to Yerevan."),
+    (BOYCOTT, "As the rift widened, Yerevan froze its role in the alliance, cancelled its part in the drills and snubbed CSTO summits."),
+    (RUPTURE, "Turkey's ambassador to Egypt, who had been pulled back for consultations amid the long row between the two capitals, will return to resume his duties. Ankara and Cairo recalled their ambassadors after the coup."),
 ]  # fmt: skip
 
 
