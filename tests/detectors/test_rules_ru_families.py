@@ -148,6 +148,18 @@ FIRES: list[tuple[str, str]] = [
     # One objector to a failed consensus is a refusal.
     (DECL, "Саммит завершился без совместного заявления из-за разногласий с Венгрией."),
     (DECL, "Итоговое заявление не было принято из-за позиции Венгрии."),
+    # --- round 7: families found on real news wording ---
+    # withdrawals: a law, decree or resolution on the exit passed, the state after the noun;
+    # a decision not to take part in the organisation's work
+    (WITHDRAW, "Президент подписал указ о выходе Молдавии из двух соглашений СНГ."),
+    (WITHDRAW, "Кабмин утвердил постановление о выходе Грузии из соглашения СНГ о визах."),
+    (WITHDRAW, "Ереван принял решение о неучастии в работе ОДКБ."),
+    (WITHDRAW, "Армения перестала участвовать в работе ОДКБ, объявил Пашинян."),
+    # boycotts: the absent named first, in the genitive
+    (BOYCOTT, "Представителей Киргизии не будет на заседании Совета глав государств СНГ."),
+    (BOYCOTT, "Президента Туркмении не будет на саммите ЕАЭС в Минске."),
+    # the step still fires when "после" only follows it
+    (RUPTURE, "Литва выслала двух российских дипломатов после скандала с визами."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str | None, str]] = [
@@ -307,6 +319,23 @@ SILENT: list[tuple[str | None, str]] = [
     # A consensus failed between two sides is no one state's refusal.
     (DECL, "Саммит G20 завершился без совместного коммюнике из-за разногласий между США и Китаем."),
     (DECL, "Участникам не удалось согласовать итоговое заявление, поскольку Россия и Запад разошлись в оценках."),
+    # --- round 7: families found on real news wording ---
+    # withdrawals: refusing to leave, an exit bill voted down or not passed
+    (WITHDRAW, "Молдавия отказалась выходить из соглашения СНГ о зоне свободной торговли."),
+    (WITHDRAW, "Парламент проголосовал против закона о выходе Молдавии из СНГ."),
+    (NOTHING, "Сейм не принял закон о выходе Литвы из конвенции."),
+    # a decision on the organisation's work is no absence from a meeting
+    (BOYCOTT, "Ереван принял решение о неучастии в работе ОДКБ."),
+    # a step told as the time frame after "после"; a habit over "более … лет"
+    (NOTHING, "Число сотрудников посольств выросло после взаимной высылки дипломатов."),
+    (NOTHING, "Делегаты Молдавии более десяти лет не участвуют в заседаниях СНГ."),
+    # the reason of an earlier step explained; the stated line restated
+    (NOTHING, "Пашинян объяснил, почему Ереван заморозил участие в ОДКБ."),
+    (NOTHING, "Министр назвал причины заморозки членства Армении в ОДКБ."),
+    (NOTHING, "Армения ни в каком формате не участвует в работе ОДКБ, сказал спикер."),
+    (NOTHING, "Армения не участвует в работе ОДКБ, но и не препятствует его решениям."),
+    # "не может принять участие" reads as an involuntary absence (labelling guide)
+    (NOTHING, "Пашинян не может принять участие в саммите ОДКБ."),
 ]  # fmt: skip
 
 
