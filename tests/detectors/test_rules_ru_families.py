@@ -160,6 +160,16 @@ FIRES: list[tuple[str, str]] = [
     (BOYCOTT, "Президента Туркмении не будет на саммите ЕАЭС в Минске."),
     # the step still fires when "после" only follows it
     (RUPTURE, "Литва выслала двух российских дипломатов после скандала с визами."),
+    # withdrawals: membership ended in the past tense or the present; a quoted exit verb
+    (WITHDRAW, "Молдавия официально перестала быть членом СНГ в пятницу."),
+    (WITHDRAW, "Армения больше не является членом ОДКБ, заявил Пашинян."),
+    (WITHDRAW, "Армения «фактически вышла» из ОДКБ, сказал спикер парламента."),
+    # the twins of the new vetoes: a fresh step, an organisation's own summit, a hedge
+    # by the state itself
+    (WITHDRAW, "Армения, вероятно, выйдет из ОДКБ, заявил Пашинян."),
+    (BOYCOTT, "Токаев не примет участия в саммите ЕАЭС в Минске."),
+    (BOYCOTT, "Пашинян отказался от участия в саммите ОДКБ."),
+    (WITHDRAW, "Пашинян отказался от участия в ОДКБ."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str | None, str]] = [
@@ -336,6 +346,25 @@ SILENT: list[tuple[str | None, str]] = [
     (NOTHING, "Армения не участвует в работе ОДКБ, но и не препятствует его решениям."),
     # "не может принять участие" reads as an involuntary absence (labelling guide)
     (NOTHING, "Пашинян не может принять участие в саммите ОДКБ."),
+    # a quoted exit verb negated; membership not ended
+    (NOTHING, "Армения не «вышла» из ОДКБ."),
+    (NOTHING, "Армения не перестала быть членом ОДКБ."),
+    # the odds weighed; a step only if a bill passes
+    (NOTHING, "Вероятность, что Киргизия выйдет из ЕАЭС, невелика."),
+    (NOTHING, "В случае принятия закона Молдавия объявит о выходе из СНГ."),
+    # an earlier word in the imperfective past; no plans ever announced; others commenting
+    # on statements made over time
+    (NOTHING, "Министр заявлял, что Ереван взвешивает риски выхода из ОДКБ."),
+    (NOTHING, "Армения до сих пор не сообщала о своих планах выйти из ОДКБ."),
+    (NOTHING, "Представитель МИД прокомментировала заявления Еревана о заморозке участия в ОДКБ."),
+    # refusing to take part in an organisation is no absence from a meeting of it
+    (BOYCOTT, "Киев заявил, что откажется и от участия в СНГ."),
+    # the organisation's work is no meeting, whatever the sentence names first
+    (BOYCOTT, "Замминистра пояснил позицию по ОДКБ: «Мы не участвуем в работе организации»."),
+    # exit reports called fiction; a state's own economic forum is no international meeting
+    (NOTHING, "Президент назвал вымыслом сообщения о выходе Белоруссии из ОДКБ."),
+    (NOTHING, "Лукашенко не примет участия в Петербургском международном экономическом форуме."),
+    (NOTHING, "Путин не поедет на Восточный экономический форум."),
 ]  # fmt: skip
 
 
