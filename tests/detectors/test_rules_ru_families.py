@@ -181,6 +181,8 @@ FIRES: list[tuple[str, str]] = [
     (WITHDRAW, "Армения заморозила своё членство в ОДКБ, заявил министр."),
     (RUPTURE, "Украина закрыла консульство в Тбилиси и выслала двух дипломатов."),
     (RUPTURE, "Россия отозвала посла из США для консультаций."),
+    # a note or a summons that declares diplomats persona non grata is the rupture itself
+    (RUPTURE, "Временному поверенному Эстонии, вызванному в МИД, вручили ноту об объявлении трёх эстонских дипломатов персонами нон грата, сообщила Москва."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str | None, str]] = [
@@ -394,6 +396,8 @@ SILENT: list[tuple[str | None, str]] = [
     (NOTHING, "Представим, что Армения вышла из ОДКБ."),
     (NOTHING, "Допустим, Киргизия выйдет из ЕАЭС."),
     (NOTHING, "Если бы Армения вышла из ОДКБ, Россия потеряла бы союзника."),
+    # a summons or a protest note alone stays no rupture
+    (NOTHING, "МИД России вызвал посла Эстонии и вручил ему ноту протеста."),
 ]  # fmt: skip
 
 
