@@ -183,6 +183,8 @@ FIRES: list[tuple[str, str]] = [
     (RUPTURE, "Россия отозвала посла из США для консультаций."),
     # a note or a summons that declares diplomats persona non grata is the rupture itself
     (RUPTURE, "Временному поверенному Эстонии, вызванному в МИД, вручили ноту об объявлении трёх эстонских дипломатов персонами нон грата, сообщила Москва."),
+    # a bilateral agreement named by its partner and subject is the written target
+    (WITHDRAW, "Россия денонсировала соглашение с США об утилизации плутония."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str | None, str]] = [
@@ -398,6 +400,7 @@ SILENT: list[tuple[str | None, str]] = [
     (NOTHING, "Если бы Армения вышла из ОДКБ, Россия потеряла бы союзника."),
     # a summons or a protest note alone stays no rupture
     (NOTHING, "МИД России вызвал посла Эстонии и вручил ему ноту протеста."),
+    (NOTHING, "Россия не денонсировала соглашение с США об утилизации плутония."),
 ]  # fmt: skip
 
 
