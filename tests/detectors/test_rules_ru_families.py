@@ -185,6 +185,9 @@ FIRES: list[tuple[str, str]] = [
     (RUPTURE, "Временному поверенному Эстонии, вызванному в МИД, вручили ноту об объявлении трёх эстонских дипломатов персонами нон грата, сообщила Москва."),
     # a bilateral agreement named by its partner and subject is the written target
     (WITHDRAW, "Россия денонсировала соглашение с США об утилизации плутония."),
+    # "не сможет" with the leader's own diary as the reason is a deliberate absence
+    (BOYCOTT, "Президент Азербайджана не сможет принять участие в саммите СНГ из-за плотного рабочего графика."),
+    (BOYCOTT, "Пашинян не сможет приехать на заседание ЕАЭС, поскольку находится в отпуске."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str | None, str]] = [
@@ -401,6 +404,10 @@ SILENT: list[tuple[str | None, str]] = [
     # a summons or a protest note alone stays no rupture
     (NOTHING, "МИД России вызвал посла Эстонии и вручил ему ноту протеста."),
     (NOTHING, "Россия не денонсировала соглашение с США об утилизации плутония."),
+    # an involuntary "не смог": the government dismissed
+    (NOTHING, "Глава правительства Киргизии не смог приехать на заседание ЕАЭС, так как правительство отправлено в отставку."),
+    # leaders absent or replaced with the meeting named in no context
+    (NOTHING, "Вместо лидеров Казахстана и Таджикистана приедут премьер-министры."),
 ]  # fmt: skip
 
 
@@ -425,6 +432,9 @@ VENUE_ONLY = [
     "В Минск Пашинян не поедет, сообщили в правительстве.",
     "Премьер-министр Армении не полетит в Минск.",
     "Пашинян так и не приехал в Минск.",
+    # absent leaders listed, or replaced by premiers, with the meeting in the title only
+    "Не приедут трое: не будет президентов Армении, Киргизии и Таджикистана.",
+    "Вместо лидеров Казахстана и Таджикистана приедут премьер-министры.",
 ]
 
 
