@@ -191,6 +191,8 @@ FIRES: list[tuple[str, str]] = [
     (ARMS, "Белоруссия поставила Азербайджану РСЗО «Полонез», сообщили в Ереване."),
     # a decision taken, its entry into force told in a relative clause
     (WITHDRAW, "Армения объявила решение о выходе из ЕАЭС, которое должно вступить в силу через год."),
+    # the Eurasian Economic Forum is a meeting of the EAEU
+    (BOYCOTT, "Токаев отказался ехать на Евразийский экономический форум в Минске."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str | None, str]] = [
@@ -417,6 +419,8 @@ SILENT: list[tuple[str | None, str]] = [
     # a decision on an exit still to be taken
     (NOTHING, "Решение Армении о выходе из ЕАЭС должно приниматься только народом, заявил вице-премьер России."),
     (NOTHING, "Армения взвесит все факторы перед решением о выходе из ЕАЭС."),
+    # a state's own economic forum named after the refusal, the city after the forum
+    (NOTHING, "Токаев отказался ехать на ежегодный экономический форум в российском Санкт-Петербурге."),
 ]  # fmt: skip
 
 
