@@ -193,6 +193,8 @@ FIRES: list[tuple[str, str]] = [
     (WITHDRAW, "Армения объявила решение о выходе из ЕАЭС, которое должно вступить в силу через год."),
     # the Eurasian Economic Forum is a meeting of the EAEU
     (BOYCOTT, "Токаев отказался ехать на Евразийский экономический форум в Минске."),
+    # an expulsion told without a restoration of staff in the article
+    (RUPTURE, "Лондон выслал из страны 23 российских дипломатов.\n\nМосква пообещала ответить."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str | None, str]] = [
@@ -421,6 +423,8 @@ SILENT: list[tuple[str | None, str]] = [
     (NOTHING, "Армения взвесит все факторы перед решением о выходе из ЕАЭС."),
     # a state's own economic forum named after the refusal, the city after the forum
     (NOTHING, "Токаев отказался ехать на ежегодный экономический форум в российском Санкт-Петербурге."),
+    # an article on embassies' staff being restored tells old expulsions as background
+    (NOTHING, "Москва и Лондон начнут восстанавливать численность своих посольств, сократившуюся после взаимной высылки дипломатов. Лондон выслал из страны 23 российских дипломатов."),
 ]  # fmt: skip
 
 
