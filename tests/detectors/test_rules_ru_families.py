@@ -195,6 +195,7 @@ FIRES: list[tuple[str, str]] = [
     (BOYCOTT, "Токаев отказался ехать на Евразийский экономический форум в Минске."),
     # an expulsion told without a restoration of staff in the article
     (RUPTURE, "Лондон выслал из страны 23 российских дипломатов.\n\nМосква пообещала ответить."),
+    (ARMS, "Киргизия закупила у Турции беспилотники Bayraktar."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str | None, str]] = [
@@ -425,6 +426,9 @@ SILENT: list[tuple[str | None, str]] = [
     (NOTHING, "Токаев отказался ехать на ежегодный экономический форум в российском Санкт-Петербурге."),
     # an article on embassies' staff being restored tells old expulsions as background
     (NOTHING, "Москва и Лондон начнут восстанавливать численность своих посольств, сократившуюся после взаимной высылки дипломатов. Лондон выслал из страны 23 российских дипломатов."),
+    # a purchase negated
+    (NOTHING, "Киргизия со времён распада СССР не закупала военную технику за рубежом."),
+    (NOTHING, "Армения не приобретала оружие у Индии, заявил министр."),
 ]  # fmt: skip
 
 
