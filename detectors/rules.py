@@ -393,9 +393,15 @@ def _macro_guard(body: str, macros: dict[str, str], where: str, line: int | None
     return _GUARDS[full]
 
 
-def _guarded(regex: str) -> str:
-    """One rule pattern as a group, behind its first-character guard."""
-    return f"(?:{first_char_guard(regex)}(?:{regex}))"
+def _guarded(regex: str, flags: int = re.IGNORECASE) -> str:
+    """One rule pattern as a group, behind its first-character guard (none for a pattern
+    opening with global flags, which must stay first)."""
+    if _GLOBAL_FLAGS.match(regex):
+        return regex
+    return f"(?:{first_char_guard(regex, flags)}(?:{regex}))"
+
+
+_GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
 
 
 def _compile(regex: str, where: str, line: int | None, flags: int = re.IGNORECASE) -> re.Pattern:
@@ -433,18 +439,25 @@ def _conds(items: Any, macros: dict[str, str], where: str, default_line: int | N
     return tuple(out)
 
 
-def _patterns(items: Any, macros: dict[str, str], where: str, line: int | None) -> tuple:
-    return tuple(_compile(expand(p, macros, where, line), where, line) for p in items or [])
+def _patterns(
+    items: Any, macros: dict[str, str], where: str, line: int | None, guarded: bool = False
+) -> tuple:
+    """Patterns compiled one by one (`guarded`: each behind its first-character guard)."""
+    wrap = _guarded if guarded else str
+    return tuple(_compile(wrap(expand(p, macros, where, line)), where, line) for p in items or [])
 
 
 def _joined(items: Any, macros: dict[str, str], where: str, line: int | None) -> tuple:
     """A list of cues as one alternation (one search instead of one per cue); each cue is
-    still checked on its own first, so a bad one is reported with its file and line."""
+    still checked on its own first, so a bad one is reported with its file and line. The
+    alternation stands behind the first-character guard of all its cues (these are searched
+    in whole sentences, clauses and paragraphs); a guard per cue would cost more than it
+    saves, one lookahead per cue at every position."""
     _patterns(items, macros, where, line)
     if not items:
         return ()
     body = "|".join(f"(?:{expand(p, macros, where, line)})" for p in items)
-    return (_compile(body, where, line),)
+    return (_compile(_guarded(body), where, line),)
 
 
 def _modality(value: Any, where: str, line: int | None) -> Modality | None:
@@ -669,7 +682,7 @@ def _load_language(directory: Path) -> LanguageRules:
         if not value:
             return None
         regex = value if isinstance(value, str) else "|".join(f"(?:{v})" for v in value)
-        return _compile(expand(regex, macros, where, line), where, line, flags)
+        return _compile(_guarded(expand(regex, macros, where, line), flags), where, line, flags)
 
     breaks = opt("clause_breaks")
     if breaks is None:
@@ -681,7 +694,7 @@ def _load_language(directory: Path) -> LanguageRules:
         background=_joined(data.get("background"), macros, where, line),
         fresh=_joined(data.get("fresh"), macros, where, line),
         modality=tuple(modality),
-        reason=_patterns(data.get("reason"), macros, where, line),
+        reason=_patterns(data.get("reason"), macros, where, line, guarded=True),
         reason_context=opt("reason_context"),
         pronouns=opt("pronouns"),
         join_words=opt("join_words", 0),
@@ -799,7 +812,7 @@ def _any_of(items: Any, macros: dict[str, str], where: str, line: int | None):
     if not items:
         return None
     body = "|".join(f"(?:{expand(i[0], macros, where, line)})" for i in items)
-    return _compile(body, where, line)
+    return _compile(_guarded(body), where, line)
 
 
 _CHARSETS_LOCK = threading.Lock()
