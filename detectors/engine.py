@@ -124,11 +124,18 @@ class Reading:
         for a, para_hits in by_para.items():
             if not self.scanner.types_in([h for _p, h in para_hits]):
                 continue  # no type has all its stem groups in this paragraph
+            # Sentences and hits both run in text order: walk them side by side.
+            k, n = 0, len(para_hits)
             for sent in self.paragraph(fld, a):
-                ids = [h for p, h in para_hits if sent.start <= p < sent.end]
-                types = self.scanner.types_in(ids) if ids else []
+                while k < n and para_hits[k][0] < sent.start:
+                    k += 1
+                j = k
+                while j < n and para_hits[j][0] < sent.end:
+                    j += 1
+                types = self.scanner.types_in([h for _p, h in para_hits[k:j]]) if j > k else []
                 if types:
                     out.append((sent, types))
+                k = j
         return out
 
     def tail(self, fld: str) -> int:
