@@ -58,7 +58,45 @@ def test_tries_on_the_first_character_match_like_tries_in_a_row() -> None:
         )
         merged = re.compile(r"(?<!\w)" + tries_regex(groups))
         for _ in range(20):
-            text = _random_text(rng, letters + ["x"], 30)
+            text = _random_text(rng, [*letters, "x"], 30)
             assert [m.span() for m in merged.finditer(text)] == [
                 m.span() for m in in_a_row.finditer(text)
             ], (groups, text)
+
+
+def test_word_list_guard_keeps_every_match() -> None:
+    from detectors.rules import word_list_guard
+
+    assert word_list_guard(r"\b(?:not|Tried) (?:\S+ )?x") == r"\b(?=[NTnt])(?:not|Tried) (?:\S+ )?x"
+    for unchanged in (
+        r"\b(?:a?b|c) x",  # an alternative may start with "b"
+        r"\b(?:ab|c)? x",  # the list is optional
+        r"\b(?:(?:a|b)c|d)",  # an alternative opens with a group
+        r"\b(?:ab|)x",  # an empty alternative
+        r"(?:ab|c)x",  # no word boundary first
+        r"\b(?:a(?#|b)|c)",  # a comment
+    ):
+        assert word_list_guard(unchanged) == unchanged, unchanged
+    rng = random.Random(4)
+    pieces = ["a", "b", "c", "д", "b?", "[|)]", r"\|", r"\(", "(?:a|c)", "(?:b)?", r"\w", " "]
+    letters = ["a", "b", "c", "д", "A", "Д", "x", " ", "|", "(", ")"]
+    changed = 0
+    for _ in range(3000):
+        alternatives = [
+            rng.choice(["", "a", "b", "д", "(?:a)", "b?"])
+            + "".join(rng.choice(pieces) for _ in range(rng.randint(0, 3)))
+            for _ in range(rng.randint(1, 4))
+        ]
+        pattern = r"\b(?:" + "|".join(alternatives) + ")" + rng.choice(["", "?", "{1,2}", " b"])
+        try:
+            plain = re.compile(pattern, re.IGNORECASE)
+        except re.error:
+            continue
+        guarded = re.compile(word_list_guard(pattern), re.IGNORECASE)
+        changed += guarded.pattern != pattern
+        for _ in range(10):
+            text = _random_text(rng, letters, 16)
+            assert [m.span() for m in guarded.finditer(text)] == [
+                m.span() for m in plain.finditer(text)
+            ], (pattern, text)
+    assert changed > 200  # the guard was put to the test, not skipped
