@@ -314,8 +314,10 @@ def expand(pattern: str, macros: dict[str, str], where: str, line: int | None) -
 # case-insensitive alternation at every word start. A lookahead for the characters a match
 # can start with ("(?=[ghsd])" before {GIVEN}) rejects most positions in one step. The set
 # is read from the parsed pattern and is always a superset: anything it cannot read
-# (\w, \S, ., a pattern that may match empty) gets no guard.
+# (\w, \S, ., a pattern that may match empty) gets no guard. Any digit (\d: "155 mm
+# shells") stays a class of its own in the guard: "(?=[\dAaSs…])".
 _MAX_GUARD_CHARS = 60
+_DIGIT = r"\d"  # in a set of first characters: any digit
 
 
 def first_char_guard(regex: str, flags: int = re.IGNORECASE) -> str:
@@ -349,7 +351,9 @@ def first_char_guard(regex: str, flags: int = re.IGNORECASE) -> str:
                     chars.add(chr(a))
                 elif o is sre_c.RANGE and a[1] - a[0] <= _MAX_GUARD_CHARS:
                     chars |= {chr(c) for c in range(a[0], a[1] + 1)}
-                else:  # a negated class or a category: anything may start here
+                elif o is sre_c.CATEGORY and a is sre_c.CATEGORY_DIGIT:
+                    chars.add(_DIGIT)
+                else:  # a negated class or another category: anything may start here
                     return None, False
             return chars, False
         if op is sre_c.SUBPATTERN:
@@ -375,10 +379,12 @@ def first_char_guard(regex: str, flags: int = re.IGNORECASE) -> str:
     chars, nullable = seq_first(parsed.data)
     if not chars or nullable:
         return ""
+    digits = _DIGIT if _DIGIT in chars else ""
+    chars.discard(_DIGIT)
     variants = {v for c in chars for v in (c, c.lower(), c.upper()) if len(v) == 1}
     if len(variants) > _MAX_GUARD_CHARS:
         return ""
-    return "(?=[" + "".join(re.escape(c) for c in sorted(variants)) + "])"
+    return "(?=[" + digits + "".join(re.escape(c) for c in sorted(variants)) + "])"
 
 
 _NO_WORD_LIST_GUARD = re.compile(r"\(\?#|\(\?[aiLmsu-]*x")  # comments, verbose groups

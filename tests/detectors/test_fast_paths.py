@@ -100,3 +100,17 @@ def test_word_list_guard_keeps_every_match() -> None:
                 m.span() for m in plain.finditer(text)
             ], (pattern, text)
     assert changed > 200  # the guard was put to the test, not skipped
+
+
+def test_a_digit_stays_in_the_first_character_guard() -> None:
+    from detectors.rules import first_char_guard
+
+    pattern = r"(?:\d+ ?mm|tank) shells"
+    assert first_char_guard(pattern) == r"(?=[\dTt])"
+    assert first_char_guard(r"[\d,]x") == r"(?=[\d,])"
+    assert first_char_guard(r"\Dx") == ""  # any other category: no guard
+    text = "155 mm shells, \u0663mm shells (an Arabic-Indic three) and Tank shells; x2mm shells"
+    plain = re.compile(pattern, re.IGNORECASE)
+    guarded = re.compile(first_char_guard(pattern) + pattern, re.IGNORECASE)
+    assert [m.span() for m in guarded.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    assert len(plain.findall(text)) == 4
