@@ -392,17 +392,18 @@ _NO_WORD_LIST_GUARD = re.compile(r"\(\?#|\(\?[aiLmsu-]*x")  # comments, verbose 
 
 def word_list_guard(pattern: str) -> str:
     """`pattern` with a guard for the first letters of its opening word list, when it opens
-    with `\\b(?:word…|word…|…)` (a condition's usual shape), else `pattern` itself.
+    with `\\b(?:word…|word…|…)` or `(?:word…|…)` (a condition's usual shapes), else `pattern`.
 
     A condition is searched at every position of a sentence or clause: at a word start, each
-    word of the list is tried in turn. The guard, after the `\\b`, tries them only at a word
-    starting with one of their letters. Read without parsing the pattern (a parse costs
+    word of the list is tried in turn. The guard, before the list, tries them only where a
+    word starts with one of their letters. Read without parsing the pattern (a parse costs
     about a millisecond per condition when rules load): every alternative must open with a
     letter that no quantifier makes optional, and the list itself must not be optional."""
-    if not pattern.startswith("\\b(?:") or _NO_WORD_LIST_GUARD.search(pattern):
+    head = 2 if pattern.startswith("\\b(?:") else 0 if pattern.startswith("(?:") else -1
+    if head < 0 or _NO_WORD_LIST_GUARD.search(pattern):
         return pattern
     letters: set[str] = set()
-    i, n, depth, at_start = 5, len(pattern), 1, True
+    i, n, depth, at_start = head + 3, len(pattern), 1, True
     while i < n:
         ch = pattern[i]
         if at_start:  # the first character of an alternative of the list
@@ -437,7 +438,7 @@ def word_list_guard(pattern: str) -> str:
     if len(variants) > _MAX_GUARD_CHARS:
         return pattern
     guard = "(?=[" + "".join(re.escape(c) for c in sorted(variants)) + "])"
-    return pattern[:2] + guard + pattern[2:]
+    return pattern[:head] + guard + pattern[head:]
 
 
 _GUARDS: dict[str, str] = {}

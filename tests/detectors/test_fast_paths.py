@@ -68,12 +68,13 @@ def test_word_list_guard_keeps_every_match() -> None:
     from detectors.rules import word_list_guard
 
     assert word_list_guard(r"\b(?:not|Tried) (?:\S+ )?x") == r"\b(?=[NTnt])(?:not|Tried) (?:\S+ )?x"
+    assert word_list_guard(r"(?:ab|c)x|d") == r"(?=[ACac])(?:ab|c)x|d"
     for unchanged in (
         r"\b(?:a?b|c) x",  # an alternative may start with "b"
         r"\b(?:ab|c)? x",  # the list is optional
         r"\b(?:(?:a|b)c|d)",  # an alternative opens with a group
         r"\b(?:ab|)x",  # an empty alternative
-        r"(?:ab|c)x",  # no word boundary first
+        r"(?=x)(?:ab|c)x",  # something else first
         r"\b(?:a(?#|b)|c)",  # a comment
     ):
         assert word_list_guard(unchanged) == unchanged, unchanged
@@ -87,7 +88,8 @@ def test_word_list_guard_keeps_every_match() -> None:
             + "".join(rng.choice(pieces) for _ in range(rng.randint(0, 3)))
             for _ in range(rng.randint(1, 4))
         ]
-        pattern = r"\b(?:" + "|".join(alternatives) + ")" + rng.choice(["", "?", "{1,2}", " b"])
+        pattern = rng.choice([r"\b(?:", "(?:"]) + "|".join(alternatives) + ")"
+        pattern += rng.choice(["", "?", "{1,2}", " b", "|b", r"|\b(?:c|a)"])
         try:
             plain = re.compile(pattern, re.IGNORECASE)
         except re.error:
