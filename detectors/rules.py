@@ -453,15 +453,15 @@ def _macro_guard(body: str, macros: dict[str, str], where: str, line: int | None
     return _GUARDS[full]
 
 
+_GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
+
+
 def _guarded(regex: str, flags: int = re.IGNORECASE) -> str:
     """One rule pattern as a group, behind its first-character guard (none for a pattern
     opening with global flags, which must stay first)."""
     if _GLOBAL_FLAGS.match(regex):
         return regex
     return f"(?:{first_char_guard(regex, flags)}(?:{regex}))"
-
-
-_GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
 
 
 def _compile(regex: str, where: str, line: int | None, flags: int = re.IGNORECASE) -> re.Pattern:
