@@ -13,7 +13,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 
 from detectors.entities import EntityTable, Mention
 from detectors.masking import TOKEN as _TOKEN
@@ -33,7 +33,12 @@ from detectors.types import Detection, EventType, Modality
 
 # Years at least this far before the article's year are background even under a fresh cue.
 _FAR_YEARS = 10
-_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+# A year: 1800-2099 standing alone, `(?<!\d)(1[89]\d\d|20\d\d)(?!\d)` written so that every
+# match starts with a literal "1" or "2": Python's regex engine then jumps from one such
+# character to the next instead of trying the pattern at every position of the article. The
+# lookbehind moved behind the first two characters (both digits) still asks whether a digit
+# stands before the year.
+_YEAR = re.compile(r"((?:1[89]|20)(?<!\d\d\d)\d\d)(?!\d)")
 # Type order for output: stable and matching EventType declaration order.
 _TYPE_ORDER = {t: i for i, t in enumerate(EventType)}
 # How many opening sentences define "the article's" main actor and organisation.
@@ -75,6 +80,9 @@ class Reading:
     _memo: dict[tuple[str, int], dict[int, bool]] = field(default_factory=dict)
     _hits: dict[str, list[tuple[int, frozenset[tuple[int, int]]]]] = field(default_factory=dict)
     _context: dict[tuple[str, int], str] = field(default_factory=dict)
+    _tails: dict[str, int] = field(default_factory=dict)
+    _paragraphs: dict[tuple[str, int], list[Sentence]] = field(default_factory=dict)
+    _meeting: dict[tuple[str, int], bool] = field(default_factory=dict)
 
     @cached_property
     def ref_year(self) -> int:
@@ -108,7 +116,7 @@ class Reading:
         if not hits:
             return []
         by_para: dict[int, list[tuple[int, frozenset[tuple[int, int]]]]] = {}
-        tail = tail_start(source)
+        tail = self.tail(fld)
         for pos, ids in hits:
             if pos >= tail:
                 break
@@ -117,12 +125,45 @@ class Reading:
         for a, para_hits in by_para.items():
             if not self.scanner.types_in([h for _p, h in para_hits]):
                 continue  # no type has all its stem groups in this paragraph
-            for sent in paragraph_sentences(source, a):
-                ids = [h for p, h in para_hits if sent.start <= p < sent.end]
-                types = self.scanner.types_in(ids) if ids else []
+            # Sentences and hits both run in text order: walk them side by side.
+            k, n = 0, len(para_hits)
+            for sent in self.paragraph(fld, a):
+                while k < n and para_hits[k][0] < sent.start:
+                    k += 1
+                j = k
+                while j < n and para_hits[j][0] < sent.end:
+                    j += 1
+                types = self.scanner.types_in([h for _p, h in para_hits[k:j]]) if j > k else []
                 if types:
                     out.append((sent, types))
+                k = j
         return out
+
+    def tail(self, fld: str) -> int:
+        """Where the title's or text's article ends (`tail_start`), found once per field."""
+        found = self._tails.get(fld)
+        if found is None:
+            found = self._tails[fld] = tail_start(self.title if fld == "title" else self.text)
+        return found
+
+    def paragraph(self, fld: str, start: int) -> list[Sentence]:
+        """The sentences of the paragraph of a field starting at `start`, split once (the
+        candidate sentences and the search for a boycott's reason may both need them)."""
+        key = (fld, start)
+        found = self._paragraphs.get(key)
+        if found is None:
+            source = self.title if fld == "title" else self.text
+            found = self._paragraphs[key] = paragraph_sentences(source, start)
+        return found
+
+    def names_meeting(self, fld: str, sent: Sentence) -> bool:
+        """Whether a sentence names a meeting (the language's `meeting_kinds`), read once."""
+        key = (fld, sent.start)
+        found = self._meeting.get(key)
+        if found is None:
+            pattern = self.rules.meeting_word
+            found = self._meeting[key] = bool(pattern and pattern.search(sent.text))
+        return found
 
     def hits(self, fld: str) -> list[tuple[int, frozenset[tuple[int, int]]]]:
         """The first pass's stem hits in the title or text (computed once per field)."""
@@ -319,20 +360,21 @@ def _find_candidates(
         if art.trace is not None:
             art.trace.append(f"{tr.type.value} [{fld}#{index}]   no {missing} named: not read")
         return out
+    length = min(len(sent.text), 250)
     for rule in tr.rules:
-        if floor is not None and art.trace is None and _ceiling(tr, sent, rule) <= floor:
-            continue
+        if floor is not None and art.trace is None and (_top(rule.confidence), length) <= floor:
+            continue  # as `_ceiling(tr, sent, rule) <= floor`
         for m in rule.regex.finditer(text):
             ms, me = m.start(), m.end()
             clause = _clause(lr, text, ms, me)
             why = _rejection(art, fld, tr, rule, text, ms, me, clause, memo, sent)
-            modality = _modality(lr, tr, rule, text[clause[0] : me])
-            if why is None and modality not in tr.allowed_modality:
-                why = f"modality {modality.value}"
             cand = None
             if why is None:
-                filled = fill_slots(art, tr, rule, mk, m, clause)
-                if filled is None:
+                # Only a match nothing else rejects needs its modality and slots.
+                modality = _modality(lr, tr, rule, text[clause[0] : me])
+                if modality not in tr.allowed_modality:
+                    why = f"modality {modality.value}"
+                elif (filled := fill_slots(art, tr, rule, mk, m, clause)) is None:
                     why = "slots"
                 else:
                     cand = _candidate(art, tr, rule, mk, m, fld, modality, filled)
@@ -568,7 +610,7 @@ def _venue(art: Reading, mk: Masked) -> str | None:
     others = [("title", s) for s in art.title_sentences] + [("text", s) for s in art.lead]
     others += [(f, mk2.sentence) for (f, _start), mk2 in list(art._masked.items())]
     for fld, sent in others:
-        if sent.text is mk.sentence.text or not lr.meeting_word.search(sent.text):
+        if sent.text is mk.sentence.text or not art.names_meeting(fld, sent):
             continue
         found = _venue_in(lr, art.masked(fld, sent), near_meeting=True)
         if found:
@@ -656,13 +698,13 @@ def extract_reason(art: Reading, cand: Candidate) -> str | None:
             return
         # Only paragraphs holding a reason cue are split (as in `Reading.units`).
         text, seen = art.text, set()
-        tail = tail_start(text)
+        tail = art.tail("text")
         for cue in lr.reason_context.finditer(text, 0, tail):
             para = text.rfind("\n", 0, cue.start()) + 1
             if para in seen:
                 continue
             seen.add(para)
-            for s in paragraph_sentences(text, para):
+            for s in art.paragraph("text", para):
                 if s.text != cand.sentence.text and lr.reason_context.search(s.text):
                     yield s
 
@@ -689,7 +731,14 @@ def _ceiling(tr: TypeRules, sent: Sentence, rule: Rule | None = None) -> tuple[f
     """The best rank any candidate of `rule` (default: of any rule of the type) could reach
     in `sent`: its confidence with every slot bonus, and the sentence's length."""
     conf = rule.confidence if rule is not None else tr.max_confidence
-    return (round(min(conf + MAX_SLOT_BONUS, 0.99), 3), min(len(sent.text), 250))
+    return (_top(conf), min(len(sent.text), 250))
+
+
+@cache
+def _top(confidence: float) -> float:
+    """The best confidence a match of a rule of this confidence can reach (every slot bonus);
+    a few distinct values, asked for every rule in every candidate sentence."""
+    return round(min(confidence + MAX_SLOT_BONUS, 0.99), 3)
 
 
 def _rank(c: Candidate) -> tuple[float, int]:
@@ -728,8 +777,10 @@ def run(art: Reading) -> list[Candidate]:
         t_index, tr = next((i, t) for i, t in enumerate(lr.types) if t.type == etype)
         # A denial names the step, so only paragraphs with the type's trigger words
         # (its first prefilter group) are searched.
-        paragraphs = art.paragraphs_with("text", t_index, 0) + art.paragraphs_with(
-            "title", t_index, 0
+        paragraphs = (
+            art.paragraphs_with("text", t_index, 0) + art.paragraphs_with("title", t_index, 0)
+            if tr.denied_by is not None
+            else []
         )
         if tr.denied_by is not None and (
             dm := next((m for p in paragraphs if (m := tr.denied_by.search(p))), None)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from detectors.trie import trie_regex
+from detectors.trie import tries_regex
 
 DEFAULT_ENTITIES = Path(__file__).with_name("entities.yaml")
 
@@ -198,12 +198,12 @@ def build_table(data: dict) -> EntityTable:
                 stems.setdefault(head, []).append(compiled)
             else:
                 exact.setdefault(head, []).append(compiled)
-    parts = []
+    groups = []
     if exact:
-        parts.append("(?:" + trie_regex(sorted(exact)) + r")(?!\w)")
+        groups.append((sorted(exact), r"(?!\w)"))
     if stems:
-        parts.append(trie_regex(sorted(stems)))
-    heads = re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")") if parts else None
+        groups.append((sorted(stems), ""))
+    heads = re.compile(r"(?<!\w)" + tries_regex(groups)) if groups else None
     return EntityTable(
         heads=heads,
         exact={k: tuple(v) for k, v in exact.items()},

@@ -314,8 +314,10 @@ def expand(pattern: str, macros: dict[str, str], where: str, line: int | None) -
 # case-insensitive alternation at every word start. A lookahead for the characters a match
 # can start with ("(?=[ghsd])" before {GIVEN}) rejects most positions in one step. The set
 # is read from the parsed pattern and is always a superset: anything it cannot read
-# (\w, \S, ., a pattern that may match empty) gets no guard.
+# (\w, \S, ., a pattern that may match empty) gets no guard. Any digit (\d: "155 mm
+# shells") stays a class of its own in the guard: "(?=[\dAaSs…])".
 _MAX_GUARD_CHARS = 60
+_DIGIT = r"\d"  # in a set of first characters: any digit
 
 
 def first_char_guard(regex: str, flags: int = re.IGNORECASE) -> str:
@@ -349,7 +351,9 @@ def first_char_guard(regex: str, flags: int = re.IGNORECASE) -> str:
                     chars.add(chr(a))
                 elif o is sre_c.RANGE and a[1] - a[0] <= _MAX_GUARD_CHARS:
                     chars |= {chr(c) for c in range(a[0], a[1] + 1)}
-                else:  # a negated class or a category: anything may start here
+                elif o is sre_c.CATEGORY and a is sre_c.CATEGORY_DIGIT:
+                    chars.add(_DIGIT)
+                else:  # a negated class or another category: anything may start here
                     return None, False
             return chars, False
         if op is sre_c.SUBPATTERN:
@@ -375,10 +379,66 @@ def first_char_guard(regex: str, flags: int = re.IGNORECASE) -> str:
     chars, nullable = seq_first(parsed.data)
     if not chars or nullable:
         return ""
+    digits = _DIGIT if _DIGIT in chars else ""
+    chars.discard(_DIGIT)
     variants = {v for c in chars for v in (c, c.lower(), c.upper()) if len(v) == 1}
     if len(variants) > _MAX_GUARD_CHARS:
         return ""
-    return "(?=[" + "".join(re.escape(c) for c in sorted(variants)) + "])"
+    return "(?=[" + digits + "".join(re.escape(c) for c in sorted(variants)) + "])"
+
+
+_NO_WORD_LIST_GUARD = re.compile(r"\(\?#|\(\?[aiLmsu-]*x")  # comments, verbose groups
+
+
+def word_list_guard(pattern: str) -> str:
+    """`pattern` with a guard for the first letters of its opening word list, when it opens
+    with `\\b(?:word…|word…|…)` or `(?:word…|…)` (a condition's usual shapes), else `pattern`.
+
+    A condition is searched at every position of a sentence or clause: at a word start, each
+    word of the list is tried in turn. The guard, before the list, tries them only where a
+    word starts with one of their letters. Read without parsing the pattern (a parse costs
+    about a millisecond per condition when rules load): every alternative must open with a
+    letter that no quantifier makes optional, and the list itself must not be optional."""
+    head = 2 if pattern.startswith("\\b(?:") else 0 if pattern.startswith("(?:") else -1
+    if head < 0 or _NO_WORD_LIST_GUARD.search(pattern):
+        return pattern
+    letters: set[str] = set()
+    i, n, depth, at_start = head + 3, len(pattern), 1, True
+    while i < n:
+        ch = pattern[i]
+        if at_start:  # the first character of an alternative of the list
+            if not ch.isalpha() or pattern[i + 1 : i + 2] in ("?", "*", "+", "{"):
+                return pattern
+            letters.add(ch)
+            at_start = False
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":  # a class: up to its closing bracket ("[]…]" and "[^]…]" hold one)
+            i += 2 if pattern[i + 1 : i + 2] == "^" else 1
+            i += 1 if pattern[i : i + 1] == "]" else 0
+            while i < n and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+            i += 1
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                if pattern[i + 1 : i + 2] in ("?", "*", "+", "{"):
+                    return pattern
+                break
+        elif ch == "|" and depth == 1:
+            at_start = True
+        i += 1
+    else:
+        return pattern
+    variants = {v for c in letters for v in (c, c.lower(), c.upper()) if len(v) == 1}
+    if len(variants) > _MAX_GUARD_CHARS:
+        return pattern
+    guard = "(?=[" + "".join(re.escape(c) for c in sorted(variants)) + "])"
+    return pattern[:head] + guard + pattern[head:]
 
 
 _GUARDS: dict[str, str] = {}
@@ -393,9 +453,15 @@ def _macro_guard(body: str, macros: dict[str, str], where: str, line: int | None
     return _GUARDS[full]
 
 
-def _guarded(regex: str) -> str:
-    """One rule pattern as a group, behind its first-character guard."""
-    return f"(?:{first_char_guard(regex)}(?:{regex}))"
+_GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
+
+
+def _guarded(regex: str, flags: int = re.IGNORECASE) -> str:
+    """One rule pattern as a group, behind its first-character guard (none for a pattern
+    opening with global flags, which must stay first)."""
+    if _GLOBAL_FLAGS.match(regex):
+        return regex
+    return f"(?:{first_char_guard(regex, flags)}(?:{regex}))"
 
 
 def _compile(regex: str, where: str, line: int | None, flags: int = re.IGNORECASE) -> re.Pattern:
@@ -428,23 +494,34 @@ def _conds(items: Any, macros: dict[str, str], where: str, default_line: int | N
         scope = item.get("scope", "sentence")
         if scope not in SCOPES:
             raise RuleError(where, line, f"unknown scope {scope!r}; use one of {SCOPES}")
-        regex = _compile(expand(item["pattern"], macros, where, line), where, line)
+        plain = expand(item["pattern"], macros, where, line)
+        try:
+            regex = re.compile(word_list_guard(plain), re.IGNORECASE)
+        except re.error:  # reported as written, not with the guard's offsets
+            regex = _compile(plain, where, line)
         out.append(Cond(str(item.get("id", f"cond{i}")), regex, scope))
     return tuple(out)
 
 
-def _patterns(items: Any, macros: dict[str, str], where: str, line: int | None) -> tuple:
-    return tuple(_compile(expand(p, macros, where, line), where, line) for p in items or [])
+def _patterns(
+    items: Any, macros: dict[str, str], where: str, line: int | None, guarded: bool = False
+) -> tuple:
+    """Patterns compiled one by one (`guarded`: each behind its first-character guard)."""
+    wrap = _guarded if guarded else str
+    return tuple(_compile(wrap(expand(p, macros, where, line)), where, line) for p in items or [])
 
 
 def _joined(items: Any, macros: dict[str, str], where: str, line: int | None) -> tuple:
     """A list of cues as one alternation (one search instead of one per cue); each cue is
-    still checked on its own first, so a bad one is reported with its file and line."""
+    still checked on its own first, so a bad one is reported with its file and line. The
+    alternation stands behind the first-character guard of all its cues (these are searched
+    in whole sentences, clauses and paragraphs); a guard per cue would cost more than it
+    saves, one lookahead per cue at every position."""
     _patterns(items, macros, where, line)
     if not items:
         return ()
     body = "|".join(f"(?:{expand(p, macros, where, line)})" for p in items)
-    return (_compile(body, where, line),)
+    return (_compile(_guarded(body), where, line),)
 
 
 def _modality(value: Any, where: str, line: int | None) -> Modality | None:
@@ -669,7 +746,7 @@ def _load_language(directory: Path) -> LanguageRules:
         if not value:
             return None
         regex = value if isinstance(value, str) else "|".join(f"(?:{v})" for v in value)
-        return _compile(expand(regex, macros, where, line), where, line, flags)
+        return _compile(_guarded(expand(regex, macros, where, line), flags), where, line, flags)
 
     breaks = opt("clause_breaks")
     if breaks is None:
@@ -681,7 +758,7 @@ def _load_language(directory: Path) -> LanguageRules:
         background=_joined(data.get("background"), macros, where, line),
         fresh=_joined(data.get("fresh"), macros, where, line),
         modality=tuple(modality),
-        reason=_patterns(data.get("reason"), macros, where, line),
+        reason=_patterns(data.get("reason"), macros, where, line, guarded=True),
         reason_context=opt("reason_context"),
         pronouns=opt("pronouns"),
         join_words=opt("join_words", 0),
@@ -799,7 +876,7 @@ def _any_of(items: Any, macros: dict[str, str], where: str, line: int | None):
     if not items:
         return None
     body = "|".join(f"(?:{expand(i[0], macros, where, line)})" for i in items)
-    return _compile(body, where, line)
+    return _compile(_guarded(body), where, line)
 
 
 _CHARSETS_LOCK = threading.Lock()

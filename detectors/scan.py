@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from detectors.entities import EntityTable
 from detectors.rules import LanguageRules
-from detectors.trie import trie_regex
+from detectors.trie import tries_regex
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,11 +118,12 @@ def _compile_scanner(lr: LanguageRules, table: EntityTable) -> Scanner:
         return frozenset(out)
 
     ids = {h: _covered(h) for h in (*stems, *word_ids)}
-    # Rule stems match word starts; entity names ("un", "eu") only whole words.
-    parts = [trie_regex(stems)] if stems else []
+    # Rule stems match word starts; entity names ("un", "eu") only whole words: at a word
+    # start, the longest stem, else the longest whole word.
+    groups = [(stems, "")] if stems else []
     if word_ids:
-        parts.append("(?:" + trie_regex(sorted(word_ids)) + r")(?!\w)")
+        groups.append((sorted(word_ids), r"(?!\w)"))
     # A pattern that can never match when there is nothing to look for.
-    regex = re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")" if parts else r"(?!x)x")
+    regex = re.compile(r"(?<!\w)" + tries_regex(groups) if groups else r"(?!x)x")
     required = tuple(frozenset((t, g) for g in range(n)) for t, n in enumerate(groups_per_type))
     return Scanner(regex, ids, tuple(groups_per_type), required)

@@ -63,7 +63,6 @@ _PAGE = load_furniture()
 # Candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace,
 # then something that can start a sentence (capital letter, digit or opening quote).
 _BOUNDARY = re.compile(r"[.!?…]+[\"'»”’)\]]*\s+(?=[\"'«“„(\[]?[A-ZА-ЯЁ0-9])")
-_LAST_TOKEN = re.compile(r"(\S+)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +75,22 @@ class Sentence:
     para: int
 
 
+def _last_token(chunk: str) -> str | None:
+    """The run of non-spaces ending the chunk, as `re.search(r"(\\S+)$", chunk)` finds it
+    (`$` also matches before a final newline), or None. Read from the end: the regex search
+    tries every position of the chunk, and the chunk grows with every candidate boundary."""
+    if chunk.endswith("\n"):
+        chunk = chunk[:-1]
+    if not chunk or chunk[-1].isspace():  # str.isspace and \s: the same characters
+        return None
+    return chunk.rsplit(None, 1)[-1]
+
+
 def _is_abbreviation(chunk: str) -> bool:
-    m = _LAST_TOKEN.search(chunk)
-    if not m:
+    last = _last_token(chunk)
+    if last is None:
         return False
-    token = m.group(1).rstrip(".!?…").lstrip("\"'«“(").lower()
+    token = last.rstrip(".!?…").lstrip("\"'«“(").lower()
     # Single initials ("G. Lukashenko") and dotted acronyms ("U.S.") never end a sentence.
     if len(token) == 1 and token.isalpha():
         return True
