@@ -164,6 +164,10 @@ FIRES: list[tuple[str, str]] = [
     # groups of states named as one act like a state
     (WITHDRAW, "The Baltic states announced their withdrawal from the Ottawa Convention on Tuesday."),
     (WITHDRAW, "The Nordic countries have suspended their participation in the Arctic Council."),
+    # opting out of a joint text; a delivery a ministry estimates may have happened
+    (DECL, "Pakistan has opted out of the SCO foreign ministers' meeting joint statement over the Kashmir paragraph."),
+    (ARMS, "Tens of thousands of rockets may have been sent to Russia by North Korea, the ministry estimated on Monday."),
+    (BOYCOTT, "Pakistan opted out of the SCO foreign ministers' meeting in Goa."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str, str]] = [
@@ -351,6 +355,11 @@ SILENT: list[tuple[str, str]] = [
     # support for a part of the text; no plans to skip
     (DECL, "Hungary announced its support for the Ukraine part of the summit declaration."),
     (BOYCOTT, "Tokayev has no plans to skip the CIS summit in Ashgabat, his spokesman said."),
+    # a meeting's joint statement is a document, not the meeting; "Armed Forces" is a name;
+    # a decision still being taken
+    (BOYCOTT, "Pakistan has opted out of the SCO foreign ministers' meeting joint statement over the Kashmir paragraph."),
+    (ARMS, "The Armed Forces of Kazakhstan have long possessed types of weapons bought in the Soviet era."),
+    (ARMS, "The Commerce Department is deciding on the renewal of its permission for the supply of rifles to Baku."),
 ]  # fmt: skip
 
 
