@@ -168,6 +168,7 @@ FIRES: list[tuple[str, str]] = [
     (DECL, "Pakistan has opted out of the SCO foreign ministers' meeting joint statement over the Kashmir paragraph."),
     (ARMS, "Tens of thousands of rockets may have been sent to Russia by North Korea, the ministry estimated on Monday."),
     (BOYCOTT, "Pakistan opted out of the SCO foreign ministers' meeting in Goa."),
+    (WITHDRAW, "Japarov said Kyrgyzstan's possible withdrawal from the CSTO is being prepared by the government."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str, str]] = [
@@ -360,6 +361,8 @@ SILENT: list[tuple[str, str]] = [
     (BOYCOTT, "Pakistan has opted out of the SCO foreign ministers' meeting joint statement over the Kashmir paragraph."),
     (ARMS, "The Armed Forces of Kazakhstan have long possessed types of weapons bought in the Soviet era."),
     (ARMS, "The Commerce Department is deciding on the renewal of its permission for the supply of rifles to Baku."),
+    # a possible exit judged by what it would do
+    (WITHDRAW, "A Duma deputy said that Kyrgyzstan's possible withdrawal from the CSTO would affect only Kyrgyzstan itself."),
 ]  # fmt: skip
 
 
