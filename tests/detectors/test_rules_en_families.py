@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.detectors.conftest import ARMS, BOYCOTT, DECL, RUPTURE, WITHDRAW, D, R, one, types_of
+from tests.detectors.conftest import ARMS, BOYCOTT, DECL, RUPTURE, WITHDRAW, B, D, R, one, types_of
 
 FIRES: list[tuple[str, str]] = [
     # boycotts: invitations to any international meeting, walk-outs of a named
@@ -164,6 +164,10 @@ FIRES: list[tuple[str, str]] = [
     # groups of states named as one act like a state
     (WITHDRAW, "The Baltic states announced their withdrawal from the Ottawa Convention on Tuesday."),
     (WITHDRAW, "The Nordic countries have suspended their participation in the Arctic Council."),
+    (RUPTURE, "The Gulf states recalled their ambassadors from Doha on Monday."),
+    # a headline without its verb; dues no longer paid
+    (WITHDRAW, "Japarov: Kyrgyzstan's membership in EAEU suspended"),
+    (WITHDRAW, "Tajikistan stops paying CSTO dues"),
     # opting out of a joint text; a delivery a ministry estimates may have happened
     (DECL, "Pakistan has opted out of the SCO foreign ministers' meeting joint statement over the Kashmir paragraph."),
     (ARMS, "Tens of thousands of rockets may have been sent to Russia by North Korea, the ministry estimated on Monday."),
@@ -356,6 +360,8 @@ SILENT: list[tuple[str, str]] = [
     # support for a part of the text; no plans to skip
     (DECL, "Hungary announced its support for the Ukraine part of the summit declaration."),
     (BOYCOTT, "Tokayev has no plans to skip the CIS summit in Ashgabat, his spokesman said."),
+    (WITHDRAW, "Kyrgyzstan's membership in EAEU suspended since May, the minister recalled on Monday."),
+    (WITHDRAW, "The bank stopped paying CSTO staff salaries in March."),
     # a meeting's joint statement is a document, not the meeting; "Armed Forces" is a name;
     # a decision still being taken
     (BOYCOTT, "Pakistan has opted out of the SCO foreign ministers' meeting joint statement over the Kashmir paragraph."),
@@ -407,3 +413,5 @@ def test_group_of_states_is_the_actor_as_named() -> None:
         "The Nordic countries refused to sign the joint statement of the OSCE.", D, lang="en"
     )
     assert found.actors == ("Nordic countries",)
+    found = one("The three Sahel states boycotted the ECOWAS summit in Abuja.", B, lang="en")
+    assert found.actors == ("Sahel states",)
