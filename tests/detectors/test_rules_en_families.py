@@ -168,6 +168,9 @@ FIRES: list[tuple[str, str]] = [
     # a headline without its verb; dues no longer paid
     (WITHDRAW, "Japarov: Kyrgyzstan's membership in EAEU suspended"),
     (WITHDRAW, "Tajikistan stops paying CSTO dues"),
+    # abstaining from a joint text; standing aside while the others back it
+    (DECL, "Brazil abstained from the BRICS statement condemning the strikes."),
+    (DECL, "Slovakia again stood aside as 26 EU leaders backed the statement on Ukraine."),
     # opting out of a joint text; a delivery a ministry estimates may have happened
     (DECL, "Pakistan has opted out of the SCO foreign ministers' meeting joint statement over the Kashmir paragraph."),
     (ARMS, "Tens of thousands of rockets may have been sent to Russia by North Korea, the ministry estimated on Monday."),
@@ -362,6 +365,8 @@ SILENT: list[tuple[str, str]] = [
     (BOYCOTT, "Tokayev has no plans to skip the CIS summit in Ashgabat, his spokesman said."),
     (WITHDRAW, "Kyrgyzstan's membership in EAEU suspended since May, the minister recalled on Monday."),
     (WITHDRAW, "The bank stopped paying CSTO staff salaries in March."),
+    (DECL, "Brazil abstained from the vote on the BRICS statement on Monday."),
+    (DECL, "Slovakia stood aside, and the 27 leaders then backed the statement unanimously."),
     # a meeting's joint statement is a document, not the meeting; "Armed Forces" is a name;
     # a decision still being taken
     (BOYCOTT, "Pakistan has opted out of the SCO foreign ministers' meeting joint statement over the Kashmir paragraph."),
