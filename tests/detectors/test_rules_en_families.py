@@ -171,6 +171,9 @@ FIRES: list[tuple[str, str]] = [
     # abstaining from a joint text; standing aside while the others back it
     (DECL, "Brazil abstained from the BRICS statement condemning the strikes."),
     (DECL, "Slovakia again stood aside as 26 EU leaders backed the statement on Ukraine."),
+    # the positive twins of the unfulfilled and none-of-them vetoes
+    (ARMS, "Russia delivered S-300 systems to Tajikistan, fulfilling its obligations, Putin said."),
+    (ARMS, "A single batch of Serbian shells was sold to Ukraine via Slovakia, the report said."),
     # opting out of a joint text; a delivery a ministry estimates may have happened
     (DECL, "Pakistan has opted out of the SCO foreign ministers' meeting joint statement over the Kashmir paragraph."),
     (ARMS, "Tens of thousands of rockets may have been sent to Russia by North Korea, the ministry estimated on Monday."),
@@ -367,6 +370,9 @@ SILENT: list[tuple[str, str]] = [
     (WITHDRAW, "The bank stopped paying CSTO staff salaries in March."),
     (DECL, "Brazil abstained from the vote on the BRICS statement on Monday."),
     (DECL, "Slovakia stood aside, and the 27 leaders then backed the statement unanimously."),
+    # a supply owed and not made; not a single unit sold
+    (ARMS, "Kyrgyzstan paid for the supply of drones, but Turkey did not fulfil the terms of the deal."),
+    (ARMS, "Not a single unit of Bulgarian weapons was sold to Ukraine, the minister insisted."),
     # a meeting's joint statement is a document, not the meeting; "Armed Forces" is a name;
     # a decision still being taken
     (BOYCOTT, "Pakistan has opted out of the SCO foreign ministers' meeting joint statement over the Kashmir paragraph."),
