@@ -174,6 +174,8 @@ FIRES: list[tuple[str, str]] = [
     # the positive twins of the unfulfilled and none-of-them vetoes
     (ARMS, "Russia delivered S-300 systems to Tajikistan, fulfilling its obligations, Putin said."),
     (ARMS, "A single batch of Serbian shells was sold to Ukraine via Slovakia, the report said."),
+    # an approved sale of military surveillance aircraft
+    (ARMS, "Washington authorizes sale of three surveillance aircraft to Uzbekistan"),
     # opting out of a joint text; a delivery a ministry estimates may have happened
     (DECL, "Pakistan has opted out of the SCO foreign ministers' meeting joint statement over the Kashmir paragraph."),
     (ARMS, "Tens of thousands of rockets may have been sent to Russia by North Korea, the ministry estimated on Monday."),
@@ -373,6 +375,7 @@ SILENT: list[tuple[str, str]] = [
     # a supply owed and not made; not a single unit sold
     (ARMS, "Kyrgyzstan paid for the supply of drones, but Turkey did not fulfil the terms of the deal."),
     (ARMS, "Not a single unit of Bulgarian weapons was sold to Ukraine, the minister insisted."),
+    (ARMS, "The ministry approved the purchase of civilian transport aircraft for the national airline."),
     # a meeting's joint statement is a document, not the meeting; "Armed Forces" is a name;
     # a decision still being taken
     (BOYCOTT, "Pakistan has opted out of the SCO foreign ministers' meeting joint statement over the Kashmir paragraph."),
