@@ -178,6 +178,7 @@ FIRES: list[tuple[str, str]] = [
     (ARMS, "Washington authorizes sale of three surveillance aircraft to Uzbekistan"),
     # analysts' belief next to a leader's own words; a refusal told as a fact
     (WITHDRAW, "Kyrgyzstan will leave the EAEU, Japarov said, and analysts believe the decision is final."),
+    (BOYCOTT, "Pakistan skips SCO foreign ministers' meeting in Astana"),
     # opting out of a joint text; a delivery a ministry estimates may have happened
     (DECL, "Pakistan has opted out of the SCO foreign ministers' meeting joint statement over the Kashmir paragraph."),
     (ARMS, "Tens of thousands of rockets may have been sent to Russia by North Korea, the ministry estimated on Monday."),
@@ -380,6 +381,7 @@ SILENT: list[tuple[str, str]] = [
     (ARMS, "The ministry approved the purchase of civilian transport aircraft for the national airline."),
     # analysts believing that an exit is near; a refusal forecast as likely
     (WITHDRAW, "Analysts believe that if talks fail, Bishkek is almost certain to leave the EAEU."),
+    (BOYCOTT, "Pakistan opts out of SCO foreign ministers' statement"),
     (DECL, "The Ukrainian minister stated that it is very likely that the final declaration will not be accepted at the OSCE meeting."),
     # a meeting's joint statement is a document, not the meeting; "Armed Forces" is a name;
     # a decision still being taken
