@@ -196,6 +196,17 @@ FIRES: list[tuple[str, str]] = [
     # an expulsion told without a restoration of staff in the article
     (RUPTURE, "Лондон выслал из страны 23 российских дипломатов.\n\nМосква пообещала ответить."),
     (ARMS, "Киргизия закупила у Турции беспилотники Bayraktar."),
+    # Round 8 (real news): a trip called off, a short "X участвовать не будет" after the list
+    # of those who come, a walk-out told as a demarche, the organisation's work and the summit
+    # both named, "Ранее стало известно" as a report of this week; an envoy recalled from the
+    # embassy, a mission's rank lowered.
+    (BOYCOTT, "Путин отменил свой визит на саммит АТЭС в Лиме."),
+    (BOYCOTT, "Президент Казахстана отменил поездку на саммит СНГ в Душанбе."),
+    (BOYCOTT, "Помощник президента перечислил лидеров, которые прибудут на саммит ОДКБ в Минске. Армения участвовать не будет."),
+    (BOYCOTT, "Делегация Польши совершила демарш и покинула зал заседания ОБСЕ во время выступления министра."),
+    (BOYCOTT, "Армения не участвует в работе ОДКБ и не приедет на саммит организации в Минске."),
+    (BOYCOTT, "Саммит ОДКБ открылся в Минске. Ранее стало известно, что премьер Армении не приедет на саммит."),
+    (BOYCOTT, "Пашинян откажется от поездки на саммит ОДКБ в Минске."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str | None, str]] = [
@@ -429,6 +440,19 @@ SILENT: list[tuple[str | None, str]] = [
     # a purchase negated
     (NOTHING, "Киргизия со времён распада СССР не закупала военную технику за рубежом."),
     (NOTHING, "Армения не приобретала оружие у Индии, заявил министр."),
+    # Round 8 (real news): absences for an injury, a medical reason or a positive test, a host
+    # refusing someone's participation, an invitation withdrawn the sentence before, a cancelled
+    # trip for an illness, an earlier report ("Также сообщалось"); a rupture as the far end of
+    # options, called possible, or defined; no ground prepared for an exit, no clarity on an
+    # exit, earlier words in the imperfective past ("говорил", "допускал").
+    (BOYCOTT, "Президент Бразилии пропустит саммит БРИКС из-за травмы руки."),
+    (BOYCOTT, "Лидер Бразилии по медицинским показаниям не поедет на саммит БРИКС в Казани."),
+    (BOYCOTT, "Пашинян сообщил, что из-за положительного теста на ковид не приедет на саммит СНГ."),
+    (BOYCOTT, "Во внешнеполитическом ведомстве России назвали отказ Польши Сергею Лаврову в участии в заседании ОБСЕ недопустимым."),
+    (BOYCOTT, "Зеленского не пригласили на саммит ЕС в Брюсселе. «Зеленский не приедет на саммит», — сказал источник."),
+    (BOYCOTT, "Путин отменил поездку на саммит БРИКС из-за болезни."),
+    (BOYCOTT, "Также сообщалось, что глава МИД Армении не поедет в Минск на заседание ОДКБ."),
+    (BOYCOTT, "Пашинян не откажется от поездки на саммит ОДКБ в Минске."),
 ]  # fmt: skip
 
 
@@ -571,3 +595,15 @@ def test_ru_not_joining_a_statement_is_no_boycott() -> None:
     # "присоединиться к" takes documents as often as meetings: not an attending verb.
     text = "Венгрия не присоединилась к заявлению лидеров ЕС по итогам саммита."
     assert types_of(text, lang="ru") == {DECL}
+
+
+def test_ru_headline_absence_over_an_injury_in_the_text() -> None:
+    """A headline "X не приедет на саммит" over a text that gives an injury as the reason is an
+    involuntary absence; the same headline over a text without a reason still fires."""
+    title = "Президент Бразилии не приедет на саммит БРИКС в Казани"
+    injured = (
+        "Лидер Бразилии не сможет прилететь на саммит после травмы головы, сообщила пресс-служба."
+    )
+    plain = "Об этом сообщила пресс-служба президента."
+    assert BOYCOTT not in types_of(injured, title=title, lang="ru")
+    assert BOYCOTT in types_of(plain, title=title, lang="ru")
