@@ -183,6 +183,14 @@ class ExtractionPool:
     def started(self) -> bool:
         return self._executor is not None
 
+    def full(self) -> bool:
+        """Whether all the workers have been started: from then on a submit never waits (it
+        only queues the call), so it can be made from the event loop, without a thread. Before,
+        a submit may start a worker, which waits for the fork server to load (seconds)."""
+        executor = self._executor
+        processes = getattr(executor, "_processes", None)  # None: unknown, never "full"
+        return processes is not None and len(processes) >= self.workers
+
     def discard(self) -> None:
         """Forget a broken pool (a worker died): the next `executor()` starts a fresh one."""
         with self._lock:
