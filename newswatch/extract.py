@@ -101,6 +101,14 @@ _WARM_UP_PAGE = (
 def warm_up_extraction() -> None:
     item = FeedItem(source="warm-up", item_id="warm-up", url=None, title="", summary="")
     extract_article(item, _WARM_UP_PAGE)  # no title: the metadata pass is warmed up too
+    # jusText's stop words of every language, which trafilatura gathers (~0.15 s, from ~100
+    # files) the first time a page needs its jusText fallback, which a well-formed page like
+    # the one above never does: gathered here, in the fork server, they are every worker's.
+    from trafilatura import external
+
+    gather = getattr(external, "jt_stoplist_init", None)  # gone in another trafilatura: skip
+    if gather is not None and not getattr(external, "JT_STOPLIST", None):
+        gather()
 
 
 def _init_worker(warm_up: Callable[[], None] | None) -> None:
