@@ -232,7 +232,7 @@ def _guarded_transport(limits: FetchLimits) -> httpx.AsyncHTTPTransport:
 class _Cookies(httpx.Cookies):
     """httpx's cookie jar, minus its per-response cost when there is nothing to store: httpx
     wraps every response and its request in urllib stand-ins for the jar, which then finds no
-    Set-Cookie header in most responses (measured: ~10 % of the run's CPU per page fetch)."""
+    Set-Cookie header in most responses (measured: ~10 % of the CPU of a page fetch)."""
 
     def extract_cookies(self, response: httpx.Response) -> None:
         if "set-cookie" in response.headers or "set-cookie2" in response.headers:

@@ -6,7 +6,7 @@ milliseconds, not seconds) and the workers share those pages instead of each bui
 The collector is off while it loads: each of its passes walked the growing heap of compiled
 rules again (~0.1 s of the ~1.2 s before the first page can be extracted). The leftovers are
 collected once at the end, and what stays is frozen, so the forked workers' collections never
-walk it (nor write to its pages, which stay shared).
+walk it.
 """
 
 import gc
