@@ -101,6 +101,14 @@ _WARM_UP_PAGE = (
 def warm_up_extraction() -> None:
     item = FeedItem(source="warm-up", item_id="warm-up", url=None, title="", summary="")
     extract_article(item, _WARM_UP_PAGE)  # no title: the metadata pass is warmed up too
+    # jusText's stop words of every language, which trafilatura gathers (~0.15 s, from ~100
+    # files) the first time a page needs its jusText fallback, which a well-formed page like
+    # the one above never does: gathered here, in the fork server, they are every worker's.
+    from trafilatura import external
+
+    gather = getattr(external, "jt_stoplist_init", None)  # gone in another trafilatura: skip
+    if gather is not None and not getattr(external, "JT_STOPLIST", None):
+        gather()
 
 
 def _init_worker(warm_up: Callable[[], None] | None) -> None:
@@ -182,6 +190,14 @@ class ExtractionPool:
     @property
     def started(self) -> bool:
         return self._executor is not None
+
+    def full(self) -> bool:
+        """Whether all the workers have been started: from then on a submit never waits (it
+        only queues the call), so it can be made from the event loop, without a thread. Before,
+        a submit may start a worker, which waits for the fork server to load (seconds)."""
+        executor = self._executor
+        processes = getattr(executor, "_processes", None)  # None: unknown, never "full"
+        return processes is not None and len(processes) >= self.workers
 
     def discard(self) -> None:
         """Forget a broken pool (a worker died): the next `executor()` starts a fresh one."""

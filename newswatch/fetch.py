@@ -229,6 +229,16 @@ def _guarded_transport(limits: FetchLimits) -> httpx.AsyncHTTPTransport:
     return transport
 
 
+class _Cookies(httpx.Cookies):
+    """httpx's cookie jar, minus its per-response cost when there is nothing to store: httpx
+    wraps every response and its request in urllib stand-ins for the jar, which then finds no
+    Set-Cookie header in most responses (measured: ~10 % of the CPU of a page fetch)."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        if "set-cookie" in response.headers or "set-cookie2" in response.headers:
+            super().extract_cookies(response)
+
+
 class _TooLarge(Exception):
     pass
 
@@ -348,6 +358,10 @@ class Fetcher:
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
             trust_env=False,  # a proxy from the environment must not silently see every request
         )
+        # No public way to give the client a Cookies subclass (its setter copies into a plain
+        # one); if a future httpx moves the attribute, the plain jar stays (slower, not wrong).
+        if type(getattr(self._client, "_cookies", None)) is httpx.Cookies:
+            self._client._cookies = _Cookies()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -450,7 +464,10 @@ class Fetcher:
             seen.add(current)
             if guard is not None:
                 await guard(current)
-            token = _ACTIVE_GUARD.set((guard, current) if isinstance(guard, ConnectGuard) else None)
+            # What isinstance(guard, ConnectGuard) checks, without the cost of a runtime
+            # protocol check on every hop.
+            connects = getattr(guard, "addresses_for", None) is not None
+            token = _ACTIVE_GUARD.set((guard, current) if connects else None)
             try:
                 async with self._host_slots[parts.hostname], self._gate(parts.hostname):
                     started = loop.time()

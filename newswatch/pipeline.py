@@ -512,9 +512,13 @@ class ArticleStream:
             await self._results.put(None)
 
     async def _submit(self, job: PageJob) -> Future[Analysed]:
-        # From a thread: the first submit starts the fork server and the workers, which must
-        # not stall the event loop's fetching.
+        # From a thread while the pool is still starting: a submit that starts the fork server
+        # or a worker must not stall the event loop's fetching. Once every worker runs, a
+        # submit only queues the call, and a thread per page cost the loop more than the call.
         args = _work(job, self.watchlist)
+        if self.pool.full():
+            with contextlib.suppress(BrokenProcessPool):  # handled below, as before
+                return self.pool.executor().submit(analyse_safely, *args)
         try:
             return await asyncio.to_thread(self.pool.executor().submit, analyse_safely, *args)
         except BrokenProcessPool:  # a worker died earlier (e.g. out of memory): start afresh

@@ -163,6 +163,33 @@ def test_conditional_headers_are_sent_to_the_first_url_only():
     assert seen == [("/old", '"v1"'), ("/new", None)]
 
 
+def test_a_cookie_set_by_one_response_is_sent_back_to_its_site_only():
+    seen: list[tuple[str, str | None]] = []
+
+    def handler(request):
+        seen.append((f"{request.url.host}{request.url.path}", request.headers.get("Cookie")))
+        if request.url.path == "/consent":
+            return httpx.Response(
+                302, headers={"Location": "/story", "Set-Cookie": "consent=yes; Path=/"}
+            )
+        return httpx.Response(200, text="<html>story</html>")
+
+    async def three_requests() -> None:
+        transport = StreamingMockTransport(handler)
+        async with Fetcher(FAST, transport=transport) as fetcher:
+            await fetcher.get("http://news.example/consent")
+            await fetcher.get("http://news.example/later")
+            await fetcher.get("http://other.example/page")
+
+    run(three_requests())
+    assert seen == [
+        ("news.example/consent", None),
+        ("news.example/story", "consent=yes"),
+        ("news.example/later", "consent=yes"),
+        ("other.example/page", None),
+    ]
+
+
 def test_every_redirect_hop_is_guarded():
     checked: list[str] = []
 

@@ -36,25 +36,31 @@ def _job(n: int) -> PageJob:
     return PageJob(f"k{n}", item, None, "", "fetch_articles is off for this source", "en", ())
 
 
-def _probe() -> tuple[int, int]:
+def _probe() -> tuple[int, int, int]:
     """Run in a worker before it has seen any article: what it has already loaded."""
+    from trafilatura import external
+
     import detectors.entities
     import detectors.rules
 
     return (
         detectors.rules.default_rules.cache_info().currsize,
         detectors.entities.load_entities.cache_info().currsize,
+        len(external.JT_STOPLIST),  # the stop words of trafilatura's jusText fallback
     )
 
 
 def test_workers_load_rules_and_language_data_before_their_first_article():
     pool = ExtractionPool(workers=1, warm_up=warm_up)
     try:
-        rules_loaded, entities_loaded = pool.executor().submit(_probe).result(timeout=120)
+        rules_loaded, entities_loaded, stop_words = (
+            pool.executor().submit(_probe).result(timeout=120)
+        )
     finally:
         pool.shutdown()
     assert rules_loaded == 1
     assert entities_loaded >= 1
+    assert stop_words > 1000
 
 
 def test_the_stream_is_bounded_and_a_slow_consumer_slows_the_producer():
