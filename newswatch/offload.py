@@ -116,6 +116,9 @@ class _Worker:
             [
                 sys.executable,
                 "-c",
+                # Ctrl+C ignored before anything else: it reaches the whole process group,
+                # and this worker ends with its parent or its stdin (see `serve`).
+                "import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); "
                 f"from newswatch.offload import serve; serve({os.getpid()})",
             ],
             stdin=subprocess.PIPE,

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from tests.fixtures.prefect_server import free_port
-from tests.fixtures.processes import children, cmdline, descendants
+from tests.fixtures.processes import alive, children, cmdline, descendants
 from tests.test_cli import NEWSWATCH, REPO, isolated_env, run_cli
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -194,6 +194,48 @@ def test_a_scheduled_run_leaves_no_process_behind(served: Served):
         time.sleep(0.5)
         left = _run_processes(served)
     assert not left, "\n".join(left) + "\n" + served.tail()
+
+
+def _wait_for_a_running_poll(served: Served, timeout: float) -> None:
+    query = {"flow_runs": {"state": {"type": {"any_": ["RUNNING"]}}}, "limit": 1}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert served.process.poll() is None, "newswatch serve exited\n" + served.tail()
+        try:
+            if httpx.post(f"{served.api}/flow_runs/filter", json=query, timeout=5).json():
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"no poll started within {timeout:.0f}s\n" + served.tail())
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_ctrl_c_during_a_scheduled_poll_stops_everything_without_a_traceback(tmp_path: Path):
+    # Ctrl+C reaches the whole process group: serve, the run process, the extraction fork
+    # server and its workers, the feed-parsing workers. Each of those used to print a
+    # KeyboardInterrupt traceback of its own when the poll was interrupted mid-way.
+    from newswatch.demo.site import SampleSite
+
+    with SampleSite() as site:
+        sources = tmp_path / "sources.yaml"
+        sources.write_text(site.sources_yaml(), encoding="utf-8")
+        served = Served(tmp_path, sources, free_port(), interval="20s")
+        try:
+            _wait_for_a_running_poll(served, timeout=300)
+            time.sleep(0.5)  # the run's process is starting its workers and fetching
+            tree = descendants(served.process.pid)
+            os.killpg(served.process.pid, signal.SIGINT)
+            served.process.wait(timeout=90)
+        finally:
+            served.stop()
+    output = served.output.read_text(errors="replace")
+    assert "Traceback" not in output and "KeyboardInterrupt\n" not in output, output[-4000:]
+    deadline = time.monotonic() + 10  # orphans look at their parent twice a second
+    while (left := [pid for pid in tree if alive(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left, [cmdline(pid) for pid in left]
 
 
 @pytest.mark.slow
