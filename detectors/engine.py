@@ -360,10 +360,10 @@ def _find_candidates(
         if art.trace is not None:
             art.trace.append(f"{tr.type.value} [{fld}#{index}]   no {missing} named: not read")
         return out
-    length = min(len(sent.text), 250)
+    length = _ranked_length(sent)
     for rule in tr.rules:
         if floor is not None and art.trace is None and (_top(rule.confidence), length) <= floor:
-            continue  # as `_ceiling(tr, sent, rule) <= floor`
+            continue  # no match of this rule could outrank the evidence in hand
         for m in rule.regex.finditer(text):
             ms, me = m.start(), m.end()
             clause = _clause(lr, text, ms, me)
@@ -727,13 +727,6 @@ def _settled(c: Candidate | None) -> bool:
     )
 
 
-def _ceiling(tr: TypeRules, sent: Sentence, rule: Rule | None = None) -> tuple[float, int]:
-    """The best rank any candidate of `rule` (default: of any rule of the type) could reach
-    in `sent`: its confidence with every slot bonus, and the sentence's length."""
-    conf = rule.confidence if rule is not None else tr.max_confidence
-    return (_top(conf), min(len(sent.text), 250))
-
-
 @cache
 def _top(confidence: float) -> float:
     """The best confidence a match of a rule of this confidence can reach (every slot bonus);
@@ -741,10 +734,16 @@ def _top(confidence: float) -> float:
     return round(min(confidence + MAX_SLOT_BONUS, 0.99), 3)
 
 
-def _rank(c: Candidate) -> tuple[float, int]:
+def _ranked_length(sent: Sentence) -> int:
     # Ties go to the fuller sentence: a body sentence usually says more than a headline
     # or subtitle line that repeats it (capped so rambling sentences do not win).
-    return (round(c.confidence, 3), min(len(c.sentence.text), 250))
+    return min(len(sent.text), 250)
+
+
+def _rank(c: Candidate) -> tuple[float, int]:
+    """Which of two candidates is the better evidence: confidence, then sentence length.
+    The best any match of a rule could reach in a sentence is `(_top(conf), length)`."""
+    return (round(c.confidence, 3), _ranked_length(c.sentence))
 
 
 def run(art: Reading) -> list[Candidate]:
@@ -763,7 +762,8 @@ def run(art: Reading) -> list[Candidate]:
                     continue  # a strong, full-sentence proof is already in hand
                 cur = best.get(tr.type)
                 floor = _rank(cur) if cur is not None and cur.field == fld else None
-                if floor is not None and art.trace is None and _ceiling(tr, sent) <= floor:
+                ceiling = (_top(tr.max_confidence), _ranked_length(sent))
+                if floor is not None and art.trace is None and ceiling <= floor:
                     continue  # no rule of the type could outrank the evidence in hand
                 for c in _find_candidates(art, fld, sent, tr, floor):
                     cur = best.get(tr.type)

@@ -379,9 +379,14 @@ def first_char_guard(regex: str, flags: int = re.IGNORECASE) -> str:
     chars, nullable = seq_first(parsed.data)
     if not chars or nullable:
         return ""
+    return _lookahead(chars)
+
+
+def _lookahead(chars: set[str]) -> str:
+    """`(?=[…])` of these first characters in either case (`_DIGIT`: any digit), or "" when
+    that is so many that the guard would reject little."""
     digits = _DIGIT if _DIGIT in chars else ""
-    chars.discard(_DIGIT)
-    variants = {v for c in chars for v in (c, c.lower(), c.upper()) if len(v) == 1}
+    variants = {v for c in chars - {_DIGIT} for v in (c, c.lower(), c.upper()) if len(v) == 1}
     if len(variants) > _MAX_GUARD_CHARS:
         return ""
     return "(?=[" + digits + "".join(re.escape(c) for c in sorted(variants)) + "])"
@@ -434,11 +439,7 @@ def word_list_guard(pattern: str) -> str:
         i += 1
     else:
         return pattern
-    variants = {v for c in letters for v in (c, c.lower(), c.upper()) if len(v) == 1}
-    if len(variants) > _MAX_GUARD_CHARS:
-        return pattern
-    guard = "(?=[" + "".join(re.escape(c) for c in sorted(variants)) + "])"
-    return pattern[:head] + guard + pattern[head:]
+    return pattern[:head] + _lookahead(letters) + pattern[head:]
 
 
 _GUARDS: dict[str, str] = {}
