@@ -30,6 +30,23 @@ def types_of(text: str, **kw) -> set[str]:
     return {d.type.value for d in detect(text, **kw)}
 
 
+# A silent case naming no type: nothing at all may fire on it.
+NOTHING = None
+
+
+def assert_fires(etype: str, text: str, lang: str) -> None:
+    assert etype in types_of(text, lang=lang), text
+
+
+def assert_silent(etype: str | None, text: str, lang: str) -> None:
+    """`etype` does not fire on `text` (`NOTHING`: no type fires)."""
+    found = types_of(text, lang=lang)
+    if etype is NOTHING:
+        assert found == set(), (text, found)
+    else:
+        assert etype not in found, (text, found)
+
+
 def one(text: str, etype: EventType, **kw):
     """The single detection of `etype` in `text` (fails if absent)."""
     kw.setdefault("published", dt.date(2024, 6, 1))

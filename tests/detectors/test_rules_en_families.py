@@ -5,7 +5,20 @@ from __future__ import annotations
 
 import pytest
 
-from tests.detectors.conftest import ARMS, BOYCOTT, DECL, RUPTURE, WITHDRAW, B, D, R, one, types_of
+from tests.detectors.conftest import (
+    ARMS,
+    BOYCOTT,
+    DECL,
+    RUPTURE,
+    WITHDRAW,
+    B,
+    D,
+    R,
+    assert_fires,
+    assert_silent,
+    one,
+    types_of,
+)
 
 FIRES: list[tuple[str, str]] = [
     # boycotts: invitations to any international meeting, walk-outs of a named
@@ -395,12 +408,12 @@ SILENT: list[tuple[str, str]] = [
 
 @pytest.mark.parametrize(("etype", "text"), FIRES)
 def test_family_fires(etype: str, text: str) -> None:
-    assert etype in types_of(text, lang="en"), text
+    assert_fires(etype, text, "en")
 
 
 @pytest.mark.parametrize(("etype", "text"), SILENT)
 def test_near_miss_is_silent(etype: str, text: str) -> None:
-    assert etype not in types_of(text, lang="en"), text
+    assert_silent(etype, text, "en")
 
 
 def test_experts_reporting_a_delivery_still_count() -> None:

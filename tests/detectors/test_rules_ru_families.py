@@ -10,10 +10,17 @@ import datetime as dt
 import pytest
 
 from detectors import detect
-from tests.detectors.conftest import ARMS, BOYCOTT, DECL, RUPTURE, WITHDRAW, types_of
-
-# A silent case naming no type: nothing at all may fire on it.
-NOTHING = None
+from tests.detectors.conftest import (
+    ARMS,
+    BOYCOTT,
+    DECL,
+    NOTHING,
+    RUPTURE,
+    WITHDRAW,
+    assert_fires,
+    assert_silent,
+    types_of,
+)
 
 FIRES: list[tuple[str, str]] = [
     # Withdrawals: a membership frozen or suspended, in every aspect and as a noun;
@@ -514,16 +521,12 @@ SILENT: list[tuple[str | None, str]] = [
 
 @pytest.mark.parametrize(("etype", "text"), FIRES)
 def test_ru_family_fires(etype: str, text: str) -> None:
-    assert etype in types_of(text, lang="ru"), text
+    assert_fires(etype, text, "ru")
 
 
 @pytest.mark.parametrize(("etype", "text"), SILENT)
 def test_ru_near_miss_is_silent(etype: str | None, text: str) -> None:
-    found = types_of(text, lang="ru")
-    if etype is NOTHING:
-        assert found == set(), (text, found)
-    else:
-        assert etype not in found, (text, found)
+    assert_silent(etype, text, "ru")
 
 
 # Boycotts told by the venue only, the meeting named in the title (scope `context`).
