@@ -7,10 +7,20 @@ The packages depend one way (flows -> newswatch, never back), so this is where t
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Any
 
-from newswatch import cli
+
+def _quit_while_importing(_signum: int, _frame: object) -> None:
+    # Ctrl+C in the first half second, while the imports below still load, would print a
+    # KeyboardInterrupt traceback from deep inside some library; leave quietly instead.
+    raise SystemExit(130)
+
+
+signal.signal(signal.SIGINT, _quit_while_importing)
+
+from newswatch import cli  # noqa: E402  (after the handler, which covers this import)
 
 
 def load_poll() -> Any:
@@ -22,6 +32,8 @@ def load_poll() -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # From here on Ctrl+C is a KeyboardInterrupt again, which the commands handle.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     return cli.main(argv, load_poll=load_poll)
 
 

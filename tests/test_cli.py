@@ -236,6 +236,34 @@ def test_output_piped_into_head_ends_without_a_traceback(cli_env, tmp_path: Path
     )
 
 
+# Sends the process Ctrl+C (SIGINT) from inside the console script's own imports, the moment
+# `newswatch.config` starts loading: a user pressing Ctrl+C right after typing the command.
+_CTRL_C_WHILE_IMPORTING = """
+import importlib.abc, os, signal, sys
+class CtrlC(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "newswatch.config":
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+sys.meta_path.insert(0, CtrlC())
+from flows.cli import main
+sys.exit(main(["--help"]))
+"""
+
+
+def test_ctrl_c_while_the_command_is_still_starting_exits_without_a_traceback(cli_env):
+    result = subprocess.run(
+        [sys.executable, "-c", _CTRL_C_WHILE_IMPORTING],
+        cwd=REPO,
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 130, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and "KeyboardInterrupt" not in result.stderr
+
+
 def test_help_is_written_for_users(cli_env):
     result = run_cli("--help", env=cli_env, timeout=60)
     assert result.returncode == 0
