@@ -19,6 +19,11 @@ from tests.detectors.conftest import (
 )
 
 FIRES: list[tuple[str, str]] = [
+    # the narrowings of this round's own vetoes: an exceptional absence, a request to leave
+    (
+        BOYCOTT,
+        "Xi Jinping will skip the G20 summit in New Delhi; it is rare for a Chinese leader to miss it.",
+    ),
     (ARMS, "Kenya handed over 30 armoured personnel carriers to the Somali army on Tuesday."),
     (ARMS, "India's defence ministry signed a contract with France for the supply of Rafale jets."),
     (ARMS, "The Ukrainian army has taken delivery of a new batch of Leopard tanks from Germany."),
