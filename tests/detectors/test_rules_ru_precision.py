@@ -4,6 +4,8 @@ are invented for these tests."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests.detectors.conftest import (
@@ -12,6 +14,7 @@ from tests.detectors.conftest import (
     WITHDRAW,
     assert_fires,
     assert_silent,
+    types_of,
 )
 
 FIRES: list[tuple[str, str]] = [
@@ -71,3 +74,15 @@ def test_ru_precision_family_fires(etype: str, text: str) -> None:
 @pytest.mark.parametrize(("etype", "text"), SILENT)
 def test_ru_precision_near_miss_is_silent(etype: str | None, text: str) -> None:
     assert_silent(etype, text, "ru")
+
+
+# Undated articles (engine): a step dated by its month is told from later on; a dated
+# article still reads "в феврале" against its own month.
+def test_ru_undated_article_month_dated_step_is_background() -> None:
+    text = "В феврале 2024 года Армения заморозила своё участие в ОДКБ."
+    assert WITHDRAW not in types_of(text, lang="ru", published=None)
+    assert WITHDRAW in types_of(text, lang="ru", published=dt.date(2024, 2, 26))
+    assert WITHDRAW not in types_of(text, lang="ru", published=dt.date(2024, 6, 1))
+    assert WITHDRAW in types_of(
+        "Армения заморозила своё участие в ОДКБ.", lang="ru", published=None
+    )
