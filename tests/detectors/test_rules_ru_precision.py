@@ -11,6 +11,7 @@ import pytest
 from tests.detectors.conftest import (
     ARMS,
     BOYCOTT,
+    RUPTURE,
     WITHDRAW,
     assert_fires,
     assert_silent,
@@ -31,6 +32,9 @@ FIRES: list[tuple[str, str]] = [
     (WITHDRAW, "Партия власти поддержала решение Армении выйти из ОДКБ."),
     # Boycotts: a report dated today is news.
     (BOYCOTT, "Сегодня стало известно, что Пашинян не поедет на саммит ОДКБ."),
+    # Ruptures: a rupture with a warning in another clause; a report confirmed.
+    (RUPTURE, "Россия разорвала дипломатические отношения с Грузией и предупредила о новых мерах."),
+    (RUPTURE, "Сообщения о высылке подтвердились: Литва выслала двух российских дипломатов."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str | None, str]] = [
@@ -63,6 +67,11 @@ SILENT: list[tuple[str | None, str]] = [
     (WITHDRAW, "В начале этого года Трамп заявил о намерении выйти из ВОЗ."),
     (WITHDRAW, "Как пояснял Пашинян, заморозка членства Армении в ОДКБ была необходима."),
     (BOYCOTT, "В июле стало известно, что Путин не поедет на саммит БРИКС в ЮАР."),
+    # Ruptures: warned of as a consequence (`warned_consequence`); reports of an evacuation
+    # called untrue (`denied_by`).
+    (RUPTURE, "Москва предупреждает о разрыве дипломатических отношений с Вашингтоном."),
+    (RUPTURE, "Признание России спонсором терроризма приведёт к полному разрыву дипломатических отношений между Россией и США, заявили в МИД."),
+    (RUPTURE, "Информация об эвакуации посольства России из Венесуэлы не соответствует действительности, заявили в МИД России."),
 ]  # fmt: skip
 
 
