@@ -35,6 +35,11 @@ FIRES: list[tuple[str, str]] = [
     # Ruptures: a rupture with a warning in another clause; a report confirmed.
     (RUPTURE, "Россия разорвала дипломатические отношения с Грузией и предупредила о новых мерах."),
     (RUPTURE, "Сообщения о высылке подтвердились: Литва выслала двух российских дипломатов."),
+    # Probes of the brief's families: a supplier still supplying, a plan naming its
+    # supplier, a summit held without a leader who gives no reason.
+    (ARMS, "Германия снабжает Украину оружием из своих запасов."),
+    (ARMS, "Индия планирует приобрести у Франции 26 истребителей Rafale."),
+    (BOYCOTT, "Саммит ОДКБ прошёл без президента Армении."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str | None, str]] = [
@@ -72,6 +77,14 @@ SILENT: list[tuple[str | None, str]] = [
     (RUPTURE, "Москва предупреждает о разрыве дипломатических отношений с Вашингтоном."),
     (RUPTURE, "Признание России спонсором терроризма приведёт к полному разрыву дипломатических отношений между Россией и США, заявили в МИД."),
     (RUPTURE, "Информация об эвакуации посольства России из Венесуэлы не соответствует действительности, заявили в МИД России."),
+    # Probes: supplies no longer made (`denial`), buying from many countries as a habit
+    # (`generic_or_plan`), deliveries told as suspended (`transfer_stopped`, participle), a
+    # leader under treatment (`involuntary`), no grounds seen for a rupture (`no_grounds`).
+    (ARMS, "Германия больше не снабжает Украину оружием из своих запасов."),
+    (ARMS, "Мы закупаем вооружение у многих стран, сказал министр обороны Армении."),
+    (ARMS, "Поставки американского оружия Израилю приостановлены."),
+    (BOYCOTT, "Саммит прошел без президента Казахстана, который находится на лечении."),
+    (RUPTURE, "Кремль не видит оснований для разрыва отношений с Арменией."),
 ]  # fmt: skip
 
 
