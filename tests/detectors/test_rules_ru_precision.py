@@ -40,6 +40,9 @@ FIRES: list[tuple[str, str]] = [
     (ARMS, "Германия снабжает Украину оружием из своих запасов."),
     (ARMS, "Индия планирует приобрести у Франции 26 истребителей Rafale."),
     (BOYCOTT, "Саммит ОДКБ прошёл без президента Армении."),
+    # Withdrawals: the state's own decision, also after a comment on something else.
+    (WITHDRAW, "Армения приняла решение заморозить участие в ОДКБ."),
+    (WITHDRAW, "Пашинян прокомментировал вопрос журналиста и объявил о решении Армении выйти из ОДКБ."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str | None, str]] = [
@@ -85,6 +88,8 @@ SILENT: list[tuple[str | None, str]] = [
     (ARMS, "Поставки американского оружия Израилю приостановлены."),
     (BOYCOTT, "Саммит прошел без президента Казахстана, который находится на лечении."),
     (RUPTURE, "Кремль не видит оснований для разрыва отношений с Арменией."),
+    # Withdrawals: another party commenting on a decision made (`decision_commented`).
+    (WITHDRAW, "Глава МИД Казахстана прокомментировал решение Армении заморозить участие в ОДКБ."),
 ]  # fmt: skip
 
 
