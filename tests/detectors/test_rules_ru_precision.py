@@ -43,6 +43,9 @@ FIRES: list[tuple[str, str]] = [
     # Withdrawals: the state's own decision, also after a comment on something else.
     (WITHDRAW, "Армения приняла решение заморозить участие в ОДКБ."),
     (WITHDRAW, "Пашинян прокомментировал вопрос журналиста и объявил о решении Армении выйти из ОДКБ."),
+    # Arms: a delivery whose effect is told in a relative clause; a timeline named.
+    (ARMS, "Германия передала Украине танки Leopard, которые изменят ход боёв."),
+    (ARMS, "США назвали сроки поставки Украине истребителей F-16."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str | None, str]] = [
@@ -90,6 +93,9 @@ SILENT: list[tuple[str | None, str]] = [
     (RUPTURE, "Кремль не видит оснований для разрыва отношений с Арменией."),
     # Withdrawals: another party commenting on a decision made (`decision_commented`).
     (WITHDRAW, "Глава МИД Казахстана прокомментировал решение Армении заморозить участие в ОДКБ."),
+    # Arms: what deliveries do or are called, told by a spokesman (`combat_standing_or_effect`).
+    (ARMS, "Песков заявил, что поставки западного оружия Украине не изменят ход конфликта."),
+    (ARMS, "Захарова назвала поставки оружия Киеву прямым участием Запада в конфликте."),
 ]  # fmt: skip
 
 
