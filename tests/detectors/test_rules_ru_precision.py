@@ -46,6 +46,8 @@ FIRES: list[tuple[str, str]] = [
     # Arms: a delivery whose effect is told in a relative clause; a timeline named.
     (ARMS, "Германия передала Украине танки Leopard, которые изменят ход боёв."),
     (ARMS, "США назвали сроки поставки Украине истребителей F-16."),
+    # Withdrawals: a leader telling of a possible exit himself (considering).
+    (WITHDRAW, "Пашинян заявил о возможном выходе Армении из ОДКБ."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str | None, str]] = [
@@ -96,6 +98,11 @@ SILENT: list[tuple[str | None, str]] = [
     # Arms: what deliveries do or are called, told by a spokesman (`combat_standing_or_effect`).
     (ARMS, "Песков заявил, что поставки западного оружия Украине не изменят ход конфликта."),
     (ARMS, "Захарова назвала поставки оружия Киеву прямым участием Запада в конфликте."),
+    # Withdrawals: others understanding a decision (`decision_commented`); an exit as the
+    # topic of a question or characterised by another state (`exit_as_topic`).
+    (WITHDRAW, "Москва понимает решение Армении о заморозке участия в ОДКБ."),
+    (WITHDRAW, "Пашинян ответил на вопрос о возможном выходе из ОДКБ."),
+    (WITHDRAW, "Песков назвал выход Армении из ОДКБ суверенным решением."),
 ]  # fmt: skip
 
 
