@@ -48,6 +48,8 @@ FIRES: list[tuple[str, str]] = [
     (ARMS, "США назвали сроки поставки Украине истребителей F-16."),
     # Withdrawals: a leader telling of a possible exit himself (considering).
     (WITHDRAW, "Пашинян заявил о возможном выходе Армении из ОДКБ."),
+    # Arms: a foreign maker written in Latin script keeps a delivery to a state's forces.
+    (ARMS, "ВВС Узбекистана получили первые беспилотники производства компании Baykar, сообщило министерство обороны республики."),
 ]  # fmt: skip
 
 SILENT: list[tuple[str | None, str]] = [
@@ -103,6 +105,8 @@ SILENT: list[tuple[str | None, str]] = [
     (WITHDRAW, "Москва понимает решение Армении о заморозке участия в ОДКБ."),
     (WITHDRAW, "Пашинян ответил на вопрос о возможном выходе из ОДКБ."),
     (WITHDRAW, "Песков назвал выход Армении из ОДКБ суверенным решением."),
+    # Arms: a home maker written in Cyrillic (`own_forces_procurement`).
+    (ARMS, "ВКС России получили первые истребители производства корпорации «Сухой», сообщило Минобороны."),
 ]  # fmt: skip
 
 
