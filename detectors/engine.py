@@ -318,6 +318,9 @@ def _is_background(
     if not past and published is not None and all(y == published.year for y in years):
         # "in February" in a June article: an earlier step of this year.
         past = any(p.search(ctext) for p in lr.months[: published.month - 1])
+    elif not past and published is None:
+        # Undated: a step dated by its month ("in February 2024") is told from later on.
+        past = any(p.search(ctext) for p in lr.months)
     if not past:
         return False
     if any(p.search(ctext) for p in lr.fresh_clause):
