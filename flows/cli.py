@@ -13,14 +13,20 @@ from typing import Any
 
 
 def _quit_while_importing(_signum: int, _frame: object) -> None:
-    # Ctrl+C in the first half second, while the imports below still load, would print a
+    # Ctrl+C in the first half second, while newswatch's imports still load, would print a
     # KeyboardInterrupt traceback from deep inside some library; leave quietly instead.
     raise SystemExit(130)
 
 
-signal.signal(signal.SIGINT, _quit_while_importing)
-
-from newswatch import cli  # noqa: E402  (after the handler, which covers this import)
+try:
+    _previous = signal.signal(signal.SIGINT, _quit_while_importing)
+except ValueError:  # imported off the main thread, where no Ctrl+C arrives
+    _previous = None
+try:
+    from newswatch import cli
+finally:
+    if _previous is not None:
+        signal.signal(signal.SIGINT, _previous)
 
 
 def load_poll() -> Any:
@@ -32,8 +38,6 @@ def load_poll() -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # From here on Ctrl+C is a KeyboardInterrupt again, which the commands handle.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     return cli.main(argv, load_poll=load_poll)
 
 
