@@ -455,7 +455,7 @@ SILENT: list[tuple[str, str]] = [
     (WITHDRAW, "Thousands of citizens want Belarus to leave the Union State."),
     (
         WITHDRAW,
-        "Statements from Yerevan about the possibility of leaving the CSTO are its sovereign choice, Lavrov said.",
+        "Any remarks from Astana about possibly quitting the EAEU are its own sovereign affair, the Kremlin said.",
     ),
     (WITHDRAW, "For Ankara, leaving NATO remains an option of last resort."),
     (WITHDRAW, "The commission takes note of the decision of Mali to withdraw from ECOWAS."),
@@ -473,7 +473,7 @@ SILENT: list[tuple[str, str]] = [
         "The petitioners demand from the president and the national parliament that they denounce the treaty on the Union State.",
     ),
     (RUPTURE, "The senate will ask President Putin to recall the ambassador from Washington."),
-    (RUPTURE, "Moscow will help Yerevan as long as Armenia breaks off relations with Russia."),
+    (RUPTURE, "Brussels will keep funding Belgrade only as long as Serbia cuts ties with Moscow."),
     (
         BOYCOTT,
         "We will not go along with a pro-war position, Orban said at the EU summit in Brussels.",
