@@ -749,6 +749,27 @@ def _rank(c: Candidate) -> tuple[float, int]:
     return (round(c.confidence, 3), _ranked_length(c.sentence))
 
 
+def _first_match(pattern: re.Pattern[str], paragraphs: list[str]) -> re.Match[str] | None:
+    return next((m for p in paragraphs if (m := pattern.search(p))), None)
+
+
+def _overruled(art: Reading, c: Candidate, t_index: int, tr: TypeRules) -> str | None:
+    """Why the rest of the article overrules the chosen evidence of a type, or None."""
+    if tr.denied_by is not None:
+        # A denial names the step, so only paragraphs with the type's trigger words
+        # (its first prefilter group) are searched.
+        paragraphs = art.paragraphs_with("text", t_index, 0) + art.paragraphs_with(
+            "title", t_index, 0
+        )
+        if dm := _first_match(tr.denied_by, paragraphs):
+            return f"the article denies it elsewhere: {dm.group(0)!r}"
+    if _is_headline(c) and tr.headline_contradicted_by is not None and len(tr.prefilter) > 1:
+        paragraphs = art.paragraphs_with("text", t_index, 1)
+        if cm := _first_match(tr.headline_contradicted_by, paragraphs):
+            return f"the body contradicts the headline: {cm.group(0)!r}"
+    return None
+
+
 def run(art: Reading) -> list[Candidate]:
     """Best candidate per event type for one article."""
     lr = art.rules
@@ -778,43 +799,11 @@ def run(art: Reading) -> list[Candidate]:
                         best[tr.type] = c
     for etype, c in list(best.items()):
         t_index, tr = next((i, t) for i, t in enumerate(lr.types) if t.type == etype)
-        # A denial names the step, so only paragraphs with the type's trigger words
-        # (its first prefilter group) are searched.
-        paragraphs = (
-            art.paragraphs_with("text", t_index, 0) + art.paragraphs_with("title", t_index, 0)
-            if tr.denied_by is not None
-            else []
-        )
-        if tr.denied_by is not None and (
-            dm := next((m for p in paragraphs if (m := tr.denied_by.search(p))), None)
-        ):
+        why = _overruled(art, c, t_index, tr)
+        if why is not None:
             del best[etype]
             if art.trace is not None:
-                art.trace.append(
-                    f"{etype.value} [{c.field}#{c.index}] REJECTED {c.rule.id}: the article "
-                    f"denies it elsewhere: {dm.group(0)!r}"
-                )
-        elif (
-            _is_headline(c)
-            and tr.headline_contradicted_by is not None
-            and len(tr.prefilter) > 1
-            and (
-                cm := next(
-                    (
-                        m
-                        for p in art.paragraphs_with("text", t_index, 1)
-                        if (m := tr.headline_contradicted_by.search(p))
-                    ),
-                    None,
-                )
-            )
-        ):
-            del best[etype]
-            if art.trace is not None:
-                art.trace.append(
-                    f"{etype.value} [{c.field}#{c.index}] REJECTED {c.rule.id}: the body "
-                    f"contradicts the headline: {cm.group(0)!r}"
-                )
+                art.trace.append(f"{etype.value} [{c.field}#{c.index}] REJECTED {c.rule.id}: {why}")
     if art.trace is not None:
         for fld in ("text", "title"):
             _trace_near_sentences(art, fld)
