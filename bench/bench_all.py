@@ -79,17 +79,22 @@ def _pss_kb(pid: int) -> int:
     return _rss_kb(pid)
 
 
+def tree_pids(pid: int) -> list[int]:
+    """A process and all its descendants, as they are now."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo += _children(p)
+    return found
+
+
 def tree_rss_mb(pid: int) -> float:
     """Memory of a process and all its descendants (the extraction workers, the fork server):
     the sum of their proportional set sizes (PSS), so pages that forked workers share with
     their fork server count once, as they do in the machine's memory; summing RSS would count
     them once per process."""
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        total += _pss_kb(p)
-        todo += _children(p)
-    return total / 1024
+    return sum(_pss_kb(p) for p in tree_pids(pid)) / 1024
 
 
 class Sampler:

@@ -54,12 +54,7 @@ def _kind(pid: int, parent_kind: str) -> str:
 
 
 def _tree_cpu_seconds(pid: int) -> float:
-    total, todo = 0.0, [pid]
-    while todo:
-        p = todo.pop()
-        total += _cpu_seconds(p) or 0.0
-        todo += B._children(p)
-    return total
+    return sum(_cpu_seconds(p) or 0.0 for p in B.tree_pids(pid))
 
 
 def measure(
