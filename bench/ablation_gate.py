@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections import Counter
 from collections.abc import Sequence
 from itertools import pairwise
 from pathlib import Path
@@ -33,7 +32,7 @@ sys.path.insert(0, str(REPO))
 
 from detectors import default_rules, detect_language, load_entities  # noqa: E402
 from detectors.engine import Candidate, Reading, run  # noqa: E402
-from newswatch.evaluate import parse_date, read_jsonl, select_part  # noqa: E402
+from newswatch.evaluate import Scores, parse_date, read_jsonl, select_part  # noqa: E402
 from newswatch.models import EventType  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "corpus"
@@ -152,14 +151,14 @@ class SecondOpinion:
 
 
 def figures(records: Sequence[dict[str, Any]], rows: Sequence[tuple], keep: Sequence[bool]) -> str:
-    gold = Counter(t for r in records for t in r.get("labels") or [])
-    tp = sum(1 for r, k in zip(rows, keep, strict=True) if k and r[3])
-    fp = sum(1 for r, k in zip(rows, keep, strict=True) if k and not r[3])
-    negatives = [i for i, r in enumerate(records) if not r.get("labels")]
-    fired = {r[0] for r, k in zip(rows, keep, strict=True) if k} & set(negatives)
-    total = sum(gold.values())
+    kept = [r for r, k in zip(rows, keep, strict=True) if k]
+    tp = sum(r[3] for r in kept)
+    gold = sum(len(r.get("labels") or []) for r in records)
+    scores = Scores(tp=tp, fp=len(kept) - tp, fn=gold - tp)
+    negatives = {i for i, r in enumerate(records) if not r.get("labels")}
+    fired = {r[0] for r in kept} & negatives
     return (
-        f"P {tp / (tp + fp) if tp + fp else 1:.3f}  R {tp / total if total else 1:.3f}  "
+        f"P {scores.precision:.3f}  R {scores.recall:.3f}  "
         f"hard negatives firing {len(fired)}/{len(negatives)}"
     )
 
